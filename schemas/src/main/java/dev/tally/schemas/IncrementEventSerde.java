@@ -1,0 +1,125 @@
+package dev.tally.schemas;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaCompatibility;
+import org.apache.avro.SchemaCompatibility.SchemaPairCompatibility;
+import org.apache.avro.message.BinaryMessageDecoder;
+import org.apache.avro.message.BinaryMessageEncoder;
+import org.apache.avro.message.SchemaStore;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serializer;
+
+/**
+ * Kafka serde for {@link IncrementEvent} in Avro single-object encoding: two marker bytes, the writer
+ * schema's 64-bit fingerprint, then the Avro binary body. Readers resolve the fingerprint against a
+ * {@link SchemaStore} of every historical version, so no registry server is needed.
+ *
+ * <p>Decoding failures are {@link EventDecodingException}s whose reason tells corrupt bytes, an unknown
+ * schema and an incompatible schema apart. Thread-safe.
+ */
+public final class IncrementEventSerde implements Serde<IncrementEvent> {
+
+  private static final int HEADER_LENGTH = 10;
+  private static final byte MARKER_0 = (byte) 0xC3;
+  private static final byte MARKER_1 = (byte) 0x01;
+
+  private final SchemaStore store;
+  private final BinaryMessageEncoder<IncrementEvent> encoder;
+  private final BinaryMessageDecoder<IncrementEvent> decoder;
+  private final Map<Long, SchemaPairCompatibility> compatibility = new ConcurrentHashMap<>();
+
+  /** A serde that reads every version in {@link SchemaHistory}. */
+  public IncrementEventSerde() {
+    this(SchemaHistory.incrementEventStore());
+  }
+
+  /** A serde that resolves writer schemas through {@code store}. */
+  public IncrementEventSerde(SchemaStore store) {
+    this.store = store;
+    this.encoder = IncrementEvent.getEncoder();
+    this.decoder = IncrementEvent.createDecoder(store);
+  }
+
+  public byte[] encode(IncrementEvent event) {
+    try {
+      ByteBuffer buffer = encoder.encode(event);
+      byte[] bytes = new byte[buffer.remaining()];
+      buffer.get(bytes);
+      return bytes;
+    } catch (IOException | RuntimeException e) {
+      throw new SerializationException("cannot encode IncrementEvent " + event, e);
+    }
+  }
+
+  /**
+   * Reads an event written with any registered schema version.
+   *
+   * @throws EventDecodingException when the bytes are corrupt or their schema is unknown or incompatible
+   */
+  public IncrementEvent decode(byte[] bytes) {
+    if (bytes == null || bytes.length < HEADER_LENGTH
+        || bytes[0] != MARKER_0 || bytes[1] != MARKER_1) {
+      throw new EventDecodingException(EventDecodingException.Reason.CORRUPT,
+          "not an Avro single-object encoded IncrementEvent (expected marker C3 01 and an 8-byte fingerprint)",
+          null);
+    }
+    long fingerprint = ByteBuffer.wrap(bytes, 2, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+    checkCompatible(fingerprint);
+    try {
+      return decoder.decode(bytes);
+    } catch (IOException | RuntimeException e) {
+      throw new EventDecodingException(EventDecodingException.Reason.CORRUPT,
+          "corrupt IncrementEvent body: " + e, e);
+    }
+  }
+
+  private void checkCompatible(long fingerprint) {
+    SchemaPairCompatibility result = compatibility.computeIfAbsent(fingerprint, fp -> {
+      Schema writer = store.findByFingerprint(fp);
+      return writer == null ? null
+          : SchemaCompatibility.checkReaderWriterCompatibility(IncrementEvent.getClassSchema(), writer);
+    });
+    if (result == null) {
+      throw new EventDecodingException(EventDecodingException.Reason.UNKNOWN_SCHEMA,
+          String.format("IncrementEvent written with unknown schema fingerprint %016x: "
+              + "not one of the registered versions", fingerprint), null);
+    }
+    if (result.getType() != SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE) {
+      throw new EventDecodingException(EventDecodingException.Reason.INCOMPATIBLE_SCHEMA,
+          String.format("IncrementEvent written with schema %016x that cannot be read as the current one: %s",
+              fingerprint, describe(result)), null);
+    }
+  }
+
+  /** "field delta: reader type: LONG not compatible with writer type: STRING; ..." */
+  private static String describe(SchemaPairCompatibility result) {
+    List<Schema.Field> fields = IncrementEvent.getClassSchema().getFields();
+    StringBuilder text = new StringBuilder();
+    for (SchemaCompatibility.Incompatibility incompatibility : result.getResult().getIncompatibilities()) {
+      String[] location = incompatibility.getLocation().split("/");
+      String where = location.length > 2 && location[1].equals("fields")
+          ? "field " + fields.get(Integer.parseInt(location[2])).name()
+          : "record";
+      text.append(text.isEmpty() ? "" : "; ").append(where).append(": ").append(incompatibility.getMessage());
+    }
+    return text.toString();
+  }
+
+  @Override
+  public Serializer<IncrementEvent> serializer() {
+    return (topic, event) -> event == null ? null : encode(event);
+  }
+
+  @Override
+  public Deserializer<IncrementEvent> deserializer() {
+    return (topic, bytes) -> bytes == null ? null : decode(bytes);
+  }
+}
