@@ -1,0 +1,33 @@
+package dev.tally.topology;
+
+import java.nio.ByteBuffer;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serializer;
+
+/** {@link PnCounter} as 16 bytes: increments then decrements, big-endian. */
+public final class PnCounterSerde implements Serde<PnCounter> {
+
+  private static final int SIZE = 2 * Long.BYTES;
+
+  @Override
+  public Serializer<PnCounter> serializer() {
+    return (topic, counter) -> counter == null ? null
+        : ByteBuffer.allocate(SIZE).putLong(counter.increments()).putLong(counter.decrements()).array();
+  }
+
+  @Override
+  public Deserializer<PnCounter> deserializer() {
+    return (topic, bytes) -> {
+      if (bytes == null) {
+        return null;
+      }
+      if (bytes.length != SIZE) {
+        throw new SerializationException("PnCounter must be " + SIZE + " bytes, got " + bytes.length);
+      }
+      ByteBuffer buffer = ByteBuffer.wrap(bytes);
+      return new PnCounter(buffer.getLong(), buffer.getLong());
+    };
+  }
+}

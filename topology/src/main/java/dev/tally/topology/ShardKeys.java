@@ -1,0 +1,37 @@
+package dev.tally.topology;
+
+/**
+ * Shard keys: shard 0 of counter {@code c} is {@code c}, shard k &gt; 0 is {@code c#k}. Every store is keyed
+ * by shard key; reads merge the shards of a counter.
+ */
+public final class ShardKeys {
+
+  /** Shard counts go 1, 4, 16, 64; no counter has more. */
+  public static final int MAX_SHARDS = 64;
+  private static final char SEPARATOR = '#';
+
+  private ShardKeys() {}
+
+  public static String of(String counter, int shard) {
+    if (shard < 0 || shard >= MAX_SHARDS) {
+      throw new IllegalArgumentException("shard must be in [0, " + MAX_SHARDS + "), got " + shard);
+    }
+    return shard == 0 ? counter : counter + SEPARATOR + shard;
+  }
+
+  /** True if {@code key} is {@code counter} itself or {@code counter#k} for a k in [1, 64). */
+  public static boolean belongsTo(String key, String counter) {
+    if (key.equals(counter)) {
+      return true;
+    }
+    if (key.length() <= counter.length() + 1 || !key.startsWith(counter)
+        || key.charAt(counter.length()) != SEPARATOR) {
+      return false;
+    }
+    String shard = key.substring(counter.length() + 1);
+    if (shard.length() > 2 || shard.startsWith("0") || !shard.chars().allMatch(Character::isDigit)) {
+      return false;
+    }
+    return Integer.parseInt(shard) < MAX_SHARDS;
+  }
+}
