@@ -1,0 +1,124 @@
+package dev.tally.ingest;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tally.schemas.IncrementEvent;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The logic behind the HTTP ingest endpoints: parse and validate, then send through {@link TallyProducer}
+ * and wait for the broker's acknowledgement, so an accepted event is durable before the client hears so.
+ */
+public final class IngestService {
+
+  /** At most this many events in one batch request. */
+  public static final int MAX_BATCH = 10_000;
+  /** At most this many rejections are listed in a batch response; the count covers all. */
+  static final int MAX_LISTED_REJECTIONS = 100;
+
+  private final TallyProducer producer;
+  private final Clock clock;
+  private final Duration sendTimeout;
+  private final ObjectMapper json = new ObjectMapper();
+
+  public IngestService(TallyProducer producer, Clock clock, Duration sendTimeout) {
+    this.producer = producer;
+    this.clock = clock;
+    this.sendTimeout = sendTimeout;
+  }
+
+  /** A rejected event of a batch: its index (element or non-blank line, from 0) and why. */
+  public record Rejection(int index, String message) {}
+
+  /** How many events of a request were accepted and rejected, with the first rejections listed. */
+  public record Result(int accepted, int rejected, List<Rejection> errors) {}
+
+  /**
+   * Accepts one increment of {@code counter}; {@code body} is a JSON object or empty.
+   *
+   * @throws InvalidEventException if the body or counter is invalid
+   * @throws IngestUnavailableException if Kafka did not acknowledge the event in time
+   */
+  public Result increment(String counter, String body) {
+    JsonNode node = body == null || body.isBlank() ? json.createObjectNode() : readJson(body);
+    IncrementEvent event = EventParser.parse(node, counter, clock.instant());
+    awaitAll(List.of(producer.send(event)));
+    return new Result(1, 0, List.of());
+  }
+
+  /**
+   * Accepts a batch: a JSON array of event objects, or NDJSON (one object per line). Valid events are
+   * sent even if others are rejected.
+   *
+   * @throws InvalidEventException if the body is not an array or NDJSON, is empty, or is too large
+   * @throws IngestUnavailableException if Kafka did not acknowledge the events in time
+   */
+  public Result batch(String body) {
+    List<JsonNode> nodes = new ArrayList<>();
+    List<Rejection> rejections = new ArrayList<>();
+    String trimmed = body == null ? "" : body.strip();
+    if (trimmed.startsWith("[")) {
+      readJson(trimmed).forEach(nodes::add);
+    } else {
+      trimmed.lines().filter(line -> !line.isBlank()).forEach(line -> {
+        try {
+          nodes.add(json.readTree(line));
+        } catch (JsonProcessingException e) {
+          nodes.add(null);
+          rejections.add(new Rejection(nodes.size() - 1, "not valid JSON: " + e.getOriginalMessage()));
+        }
+      });
+    }
+    if (nodes.isEmpty()) {
+      throw new InvalidEventException("the batch is empty: send a JSON array or NDJSON of events");
+    }
+    if (nodes.size() > MAX_BATCH) {
+      throw new InvalidEventException("a batch holds at most " + MAX_BATCH + " events, got " + nodes.size());
+    }
+    Instant receivedAt = clock.instant();
+    List<CompletableFuture<?>> sends = new ArrayList<>();
+    for (int i = 0; i < nodes.size(); i++) {
+      if (nodes.get(i) == null) {
+        continue;
+      }
+      try {
+        sends.add(producer.send(EventParser.parse(nodes.get(i), null, receivedAt)));
+      } catch (InvalidEventException e) {
+        rejections.add(new Rejection(i, e.getMessage()));
+      }
+    }
+    awaitAll(sends);
+    rejections.sort(java.util.Comparator.comparingInt(Rejection::index));
+    return new Result(sends.size(), rejections.size(),
+        List.copyOf(rejections.subList(0, Math.min(rejections.size(), MAX_LISTED_REJECTIONS))));
+  }
+
+  private JsonNode readJson(String body) {
+    try {
+      return json.readTree(body);
+    } catch (JsonProcessingException e) {
+      throw new InvalidEventException("body is not valid JSON: " + e.getOriginalMessage());
+    }
+  }
+
+  private void awaitAll(List<CompletableFuture<?>> sends) {
+    try {
+      CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new))
+          .get(sendTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IngestUnavailableException("interrupted while waiting for Kafka", e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IngestUnavailableException("Kafka did not acknowledge the events: " + e, e);
+    }
+  }
+}

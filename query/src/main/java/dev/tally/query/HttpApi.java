@@ -1,0 +1,99 @@
+package dev.tally.query;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tally.ingest.IngestService;
+import dev.tally.ingest.IngestUnavailableException;
+import dev.tally.ingest.InvalidEventException;
+import dev.tally.topology.CounterIds;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpStatus;
+import io.javalin.json.JavalinJackson;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.apache.kafka.streams.KafkaStreams;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP API of DESIGN.md. Handlers parse, call one service method and render; errors become JSON
+ * {@code {"error": "..."}}: 400 for bad input, 404 for an unknown route, 503 with {@code Retry-After}
+ * while Kafka or the state is unavailable, and 500 only for a bug.
+ */
+public final class HttpApi implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
+  private static final long MAX_REQUEST_BYTES = 16L * 1024 * 1024;
+
+  private final Javalin app;
+
+  /**
+   * @param streamsState the Streams state, for readiness
+   */
+  public HttpApi(IngestService ingest, CounterQueries queries, Supplier<KafkaStreams.State> streamsState) {
+    this.app = Javalin.create(config -> {
+      config.jsonMapper(new JavalinJackson(new ObjectMapper(), false));
+      config.http.maxRequestSize = MAX_REQUEST_BYTES;
+      config.startup.showJavalinBanner = false;
+
+      config.routes.post("/v1/counters/{id}/increments",
+          ctx -> ctx.status(HttpStatus.ACCEPTED).json(ingest.increment(ctx.pathParam("id"), ctx.body())));
+      config.routes.post("/v1/events", ctx -> {
+        IngestService.Result result = ingest.batch(ctx.body());
+        ctx.status(result.accepted() == 0 ? HttpStatus.BAD_REQUEST : HttpStatus.ACCEPTED).json(result);
+      });
+      config.routes.get("/v1/counters/{id}", ctx -> ctx.json(queries.total(counterId(ctx))));
+      config.routes.get("/health/live", ctx -> ctx.json(Map.of("status", "UP")));
+      config.routes.get("/health/ready", ctx -> {
+        KafkaStreams.State state = streamsState.get();
+        ctx.status(state == KafkaStreams.State.RUNNING ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE)
+            .json(Map.of("status", state.toString()));
+      });
+
+      config.routes.exception(InvalidEventException.class, (e, ctx) -> error(ctx, HttpStatus.BAD_REQUEST, e));
+      config.routes.exception(IngestUnavailableException.class, (e, ctx) -> unavailable(ctx, e));
+      config.routes.exception(StateUnavailableException.class, (e, ctx) -> unavailable(ctx, e));
+      config.routes.exception(Exception.class, (e, ctx) -> {
+        log.error("unexpected error serving {} {}", ctx.method(), ctx.path(), e);
+        ctx.status(HttpStatus.INTERNAL_SERVER_ERROR).json(Map.of("error", "internal error; see the server log"));
+      });
+      config.routes.error(HttpStatus.NOT_FOUND.getCode(), "*", ctx -> {
+        if (ctx.result() == null || ctx.result().isEmpty()) {
+          ctx.json(Map.of("error", "no route " + ctx.method() + " " + ctx.path()));
+        }
+      });
+    });
+  }
+
+  /** Starts listening on {@code host:port}; port 0 picks a free one. */
+  public HttpApi start(String host, int port) {
+    app.start(host, port);
+    return this;
+  }
+
+  public int port() {
+    return app.port();
+  }
+
+  @Override
+  public void close() {
+    app.stop();
+  }
+
+  private static String counterId(Context ctx) {
+    String id = ctx.pathParam("id");
+    CounterIds.problem(id).ifPresent(problem -> {
+      throw new InvalidEventException(problem);
+    });
+    return id;
+  }
+
+  private static void error(Context ctx, HttpStatus status, Exception e) {
+    ctx.status(status).json(Map.of("error", e.getMessage()));
+  }
+
+  private static void unavailable(Context ctx, Exception e) {
+    ctx.header("Retry-After", "1");
+    error(ctx, HttpStatus.SERVICE_UNAVAILABLE, e);
+  }
+}
