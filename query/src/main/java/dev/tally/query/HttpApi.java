@@ -57,11 +57,8 @@ public final class HttpApi implements AutoCloseable {
         log.error("unexpected error serving {} {}", ctx.method(), ctx.path(), e);
         ctx.status(HttpStatus.INTERNAL_SERVER_ERROR).json(Map.of("error", "internal error; see the server log"));
       });
-      config.routes.error(HttpStatus.NOT_FOUND.getCode(), "*", ctx -> {
-        if (ctx.result() == null || ctx.result().isEmpty()) {
-          ctx.json(Map.of("error", "no route " + ctx.method() + " " + ctx.path()));
-        }
-      });
+      config.routes.error(HttpStatus.NOT_FOUND.getCode(), "*",
+          ctx -> ctx.json(Map.of("error", "no route " + ctx.method() + " " + ctx.path())));
     });
   }
 

@@ -1,0 +1,41 @@
+package dev.tally.app;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code tally get ID}: prints a counter as the HTTP API returns it. */
+@Command(name = "get", mixinStandardHelpOptions = true, description = "Print a counter.")
+final class GetCommand implements Callable<Integer> {
+
+  @Parameters(paramLabel = "ID", description = "Counter id.")
+  String id;
+
+  @Option(names = "--url", defaultValue = "http://localhost:7070",
+      description = "Any Tally instance (default: ${DEFAULT-VALUE}).")
+  String url;
+
+  @Override
+  public Integer call() throws IOException, InterruptedException {
+    HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    HttpRequest request = HttpRequest.newBuilder(
+            URI.create(url + "/v1/counters/" + URLEncoder.encode(id, StandardCharsets.UTF_8)))
+        .timeout(Duration.ofSeconds(10)).GET().build();
+    HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() == 200) {
+      System.out.println(response.body());
+      return 0;
+    }
+    System.err.println("tally: " + response.statusCode() + " " + response.body());
+    return 1;
+  }
+}

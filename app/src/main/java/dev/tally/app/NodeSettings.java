@@ -1,0 +1,34 @@
+package dev.tally.app;
+
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * How one Tally instance runs.
+ *
+ * @param bootstrapServers the Kafka cluster to join; empty starts an embedded broker
+ * @param kafkaPort port of the embedded broker (0: a free one); unused when joining a cluster
+ * @param host the host other instances and clients reach this one at ({@code application.server})
+ * @param httpPort HTTP port (0: a free one)
+ * @param dataDir holds the embedded broker's log ({@code kafka/}) and the Streams state ({@code streams/})
+ * @param partitions partitions of {@code tally.increments} when Tally creates it
+ * @param applicationId the Kafka Streams application id; instances with the same id share the work
+ * @param processingGuarantee {@code exactly_once_v2} or {@code at_least_once}
+ * @param streamThreads Kafka Streams threads in this instance
+ */
+public record NodeSettings(
+    Optional<String> bootstrapServers,
+    int kafkaPort,
+    String host,
+    int httpPort,
+    Path dataDir,
+    int partitions,
+    String applicationId,
+    String processingGuarantee,
+    int streamThreads) {
+
+  public static NodeSettings defaults() {
+    return new NodeSettings(Optional.empty(), 9092, "localhost", 7070, Path.of("data"), 6, "tally",
+        "exactly_once_v2", 2);
+  }
+}

@@ -1,0 +1,67 @@
+package dev.tally.app;
+
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code tally serve}: the Streams app and the HTTP API, with an embedded broker unless told of a cluster. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+    description = "Count events and answer reads over HTTP. Without --bootstrap-servers, starts a "
+        + "single-node Kafka broker in this process, keeping its data under --data-dir.")
+final class ServeCommand implements Callable<Integer> {
+
+  @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT,...",
+      description = "Join this Kafka cluster instead of starting an embedded broker.")
+  String bootstrapServers;
+
+  @Option(names = "--port", defaultValue = "7070", description = "HTTP port (default: ${DEFAULT-VALUE}).")
+  int port;
+
+  @Option(names = "--host", defaultValue = "localhost",
+      description = "Host name other instances reach this one at (default: ${DEFAULT-VALUE}).")
+  String host;
+
+  @Option(names = "--data-dir", defaultValue = "data",
+      description = "Broker log and Streams state (default: ./${DEFAULT-VALUE}).")
+  Path dataDir;
+
+  @Option(names = "--partitions", defaultValue = "6",
+      description = "Partitions of tally.increments when it is created (default: ${DEFAULT-VALUE}).")
+  int partitions;
+
+  @Option(names = "--kafka-port", defaultValue = "9092",
+      description = "Port of the embedded broker (default: ${DEFAULT-VALUE}).")
+  int kafkaPort;
+
+  @Option(names = "--application-id", defaultValue = "tally",
+      description = "Kafka Streams application id (default: ${DEFAULT-VALUE}).")
+  String applicationId;
+
+  @Option(names = "--processing-guarantee", defaultValue = "exactly_once_v2",
+      description = "exactly_once_v2 (exact) or at_least_once (faster; may over-count after a crash). "
+          + "Default: ${DEFAULT-VALUE}.")
+  String processingGuarantee;
+
+  @Option(names = "--threads", defaultValue = "2", description = "Stream threads (default: ${DEFAULT-VALUE}).")
+  int threads;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    NodeSettings settings = new NodeSettings(Optional.ofNullable(bootstrapServers), kafkaPort, host, port,
+        dataDir, partitions, applicationId, processingGuarantee, threads);
+    TallyNode node = TallyNode.start(settings);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      System.out.println("tally: shutting down");
+      node.close();
+      stopped.countDown();
+    }, "tally-shutdown"));
+    System.out.printf("tally: serving http://%s:%d (Kafka at %s, data in %s). Ctrl-C stops.%n",
+        host, node.httpPort(), node.bootstrapServers(), dataDir.toAbsolutePath().normalize());
+    stopped.await();
+    return 0;
+  }
+}

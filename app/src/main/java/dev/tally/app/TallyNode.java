@@ -1,0 +1,128 @@
+package dev.tally.app;
+
+import dev.tally.ingest.IngestService;
+import dev.tally.ingest.TallyProducer;
+import dev.tally.query.CounterQueries;
+import dev.tally.query.HttpApi;
+import dev.tally.topology.CounterTopology;
+import dev.tally.topology.TallyConfig;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.streams.CloseOptions;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running Tally instance: the embedded broker (unless joining a cluster), the topics, Kafka Streams,
+ * the producer and the HTTP API, started in that order and closed in reverse.
+ */
+public final class TallyNode implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(TallyNode.class);
+  private static final Duration STREAMS_CLOSE_TIMEOUT = Duration.ofSeconds(30);
+  private static final Duration SEND_TIMEOUT = Duration.ofSeconds(30);
+  private static final Duration READ_RETRY_BUDGET = Duration.ofSeconds(2);
+
+  private final Deque<AutoCloseable> started = new ArrayDeque<>();
+  private String bootstrapServers;
+  private KafkaStreams streams;
+  private HttpApi http;
+
+  private TallyNode() {}
+
+  /** Starts every part; if one fails, the parts already started are closed again. */
+  public static TallyNode start(NodeSettings settings) {
+    TallyNode node = new TallyNode();
+    try {
+      node.startParts(settings);
+      return node;
+    } catch (RuntimeException e) {
+      node.close();
+      throw e;
+    }
+  }
+
+  private void startParts(NodeSettings settings) {
+    TallyConfig config = TallyConfig.defaults();
+    if (settings.bootstrapServers().isPresent()) {
+      bootstrapServers = settings.bootstrapServers().get();
+    } else {
+      EmbeddedBroker broker = EmbeddedBroker.start(
+          settings.dataDir().resolve("kafka"), settings.kafkaPort(), settings.partitions());
+      started.push(broker);
+      bootstrapServers = broker.bootstrapServers();
+    }
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+      TallyTopics.ensure(admin, config, settings.partitions());
+    }
+
+    int httpPort = settings.httpPort() == 0 ? Ports.free() : settings.httpPort();
+    streams = new KafkaStreams(CounterTopology.build(config), streamsProperties(settings, httpPort));
+    streams.setUncaughtExceptionHandler(e -> {
+      log.error("Kafka Streams thread failed; shutting the Streams client down", e);
+      return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+    });
+    // Leave the group on a clean stop, so the next start (or the other instances) need not wait out the
+    // session timeout before the partitions are reassigned.
+    started.push(() -> streams.close(CloseOptions.timeout(STREAMS_CLOSE_TIMEOUT)
+        .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)));
+    streams.start();
+
+    TallyProducer producer = new TallyProducer(bootstrapServers, config.incrementsTopic());
+    started.push(producer);
+    IngestService ingest = new IngestService(producer, Clock.systemUTC(), SEND_TIMEOUT);
+    CounterQueries queries = new CounterQueries(streams, READ_RETRY_BUDGET);
+    http = new HttpApi(ingest, queries, streams::state);
+    started.push(http);
+    http.start("0.0.0.0", httpPort);
+  }
+
+  private Properties streamsProperties(NodeSettings settings, int httpPort) {
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, settings.applicationId());
+    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, settings.host() + ":" + httpPort);
+    props.put(StreamsConfig.STATE_DIR_CONFIG, settings.dataDir().resolve("streams").toAbsolutePath().toString());
+    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, settings.processingGuarantee());
+    props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, settings.streamThreads());
+    props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
+    props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+    props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+    return props;
+  }
+
+  public String bootstrapServers() {
+    return bootstrapServers;
+  }
+
+  public int httpPort() {
+    return http.port();
+  }
+
+  public KafkaStreams.State streamsState() {
+    return streams.state();
+  }
+
+  /** Closes what was started, newest first; a failure to close one part does not keep the others open. */
+  @Override
+  public void close() {
+    while (!started.isEmpty()) {
+      AutoCloseable part = started.pop();
+      try {
+        part.close();
+      } catch (Exception e) {
+        log.warn("failed to close {}", part, e);
+      }
+    }
+  }
+}

@@ -1,0 +1,40 @@
+package dev.tally.app;
+
+import dev.tally.topology.TallyConfig;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+
+/** Creates Tally's topics if they do not exist yet; existing topics are left as they are. */
+final class TallyTopics {
+
+  static final String SHARD_CONFIG_TOPIC = "tally.shard-config";
+
+  private TallyTopics() {}
+
+  /** Replication is left to the cluster's {@code default.replication.factor} (1 on the embedded broker). */
+  static void ensure(Admin admin, TallyConfig config, int partitions) {
+    List<NewTopic> topics = List.of(
+        new NewTopic(config.incrementsTopic(), Optional.of(partitions), Optional.empty()),
+        new NewTopic(config.dlqTopic(), Optional.of(partitions), Optional.empty()),
+        new NewTopic(SHARD_CONFIG_TOPIC, Optional.of(1), Optional.empty())
+            .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
+    admin.createTopics(topics).values().forEach((name, future) -> {
+      try {
+        future.get();
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof TopicExistsException)) {
+          throw new IllegalStateException("cannot create topic " + name + ": " + e.getCause().getMessage(), e);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while creating topic " + name, e);
+      }
+    });
+  }
+}
