@@ -1,0 +1,189 @@
+package dev.tally.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.tally.schemas.IncrementEvent;
+import dev.tally.schemas.IncrementEventSerde;
+import dev.tally.topology.DeadLetters;
+import dev.tally.topology.TallyConfig;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The whole path on a real in-process KRaft broker: HTTP and Kafka in, RocksDB state, HTTP out. */
+class CountingIT {
+
+  private static final int COUNTERS = 1_000;
+  private static final int EVENTS = 100_000;
+  private static final Instant T0 = Instant.parse("2026-11-29T12:00:00Z");
+
+  @TempDir
+  static Path dataDir;
+  private static TallyNode node;
+  private static TallyClient client;
+
+  @BeforeAll
+  static void start() {
+    node = TallyNode.start(new NodeSettings(Optional.empty(), 0, "localhost", 0, dataDir, 6,
+        "counting-it-" + UUID.randomUUID(), "exactly_once_v2", 2));
+    client = new TallyClient(node.httpPort());
+  }
+
+  @AfterAll
+  static void stop() {
+    if (node != null) {
+      node.close();
+    }
+  }
+
+  @Test
+  void hundredThousandEventsOverHttpAndKafkaAreCountedExactly() throws Exception {
+    Random random = new Random(42);
+    Map<String, long[]> expected = new TreeMap<>();
+    List<IncrementEvent> viaHttp = new ArrayList<>();
+    List<IncrementEvent> viaKafka = new ArrayList<>();
+    for (int i = 0; i < EVENTS; i++) {
+      String counter = String.format("page:%03d", random.nextInt(COUNTERS));
+      long delta = random.nextInt(16) - 5;
+      IncrementEvent event = IncrementEvent.newBuilder()
+          .setCounter(counter).setDelta(delta).setEventTime(T0.plusMillis(i)).build();
+      (i % 2 == 0 ? viaHttp : viaKafka).add(event);
+      long[] parts = expected.computeIfAbsent(counter, c -> new long[2]);
+      parts[delta >= 0 ? 0 : 1] += Math.abs(delta);
+    }
+
+    byte[] corrupt = "{\"counter\":\"page:007\",\"delta\":1000000}".getBytes(StandardCharsets.UTF_8);
+    try (KafkaProducer<String, byte[]> producer = plainProducer()) {
+      IncrementEventSerde serde = new IncrementEventSerde();
+      for (int i = 0; i < viaKafka.size(); i++) {
+        if (i == viaKafka.size() / 2) {
+          producer.send(new ProducerRecord<>(TallyConfig.INCREMENTS_TOPIC, "page:007", corrupt));
+        }
+        IncrementEvent event = viaKafka.get(i);
+        producer.send(new ProducerRecord<>(TallyConfig.INCREMENTS_TOPIC, event.getCounter(), serde.encode(event)));
+      }
+      producer.flush();
+    }
+    for (int from = 0; from < viaHttp.size(); from += 1_000) {
+      List<IncrementEvent> batch = viaHttp.subList(from, Math.min(from + 1_000, viaHttp.size()));
+      boolean ndjson = (from / 1_000) % 2 == 0;
+      TallyClient.Response response = client.post("/v1/events", ndjson ? ndjson(batch) : jsonArray(batch));
+      assertThat(response.status()).as(response.body().toString()).isEqualTo(202);
+      assertThat(response.body().get("accepted").intValue()).isEqualTo(batch.size());
+    }
+
+    await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+      for (Map.Entry<String, long[]> entry : expected.entrySet()) {
+        long[] parts = entry.getValue();
+        assertThat(client.counter(entry.getKey())).as(entry.getKey())
+            .containsExactly(parts[0] - parts[1], parts[0], parts[1]);
+      }
+    });
+
+    List<ConsumerRecord<byte[], byte[]>> letters = readAll(TallyConfig.DLQ_TOPIC);
+    assertThat(letters).hasSize(1);
+    ConsumerRecord<byte[], byte[]> letter = letters.get(0);
+    assertThat(letter.value()).isEqualTo(corrupt);
+    assertThat(header(letter, DeadLetters.REASON)).isEqualTo("corrupt");
+    assertThat(header(letter, DeadLetters.SOURCE_TOPIC)).isEqualTo(TallyConfig.INCREMENTS_TOPIC);
+    assertThat(header(letter, DeadLetters.SOURCE_PARTITION)).matches("[0-5]");
+    assertThat(header(letter, DeadLetters.SOURCE_OFFSET)).matches("\\d+");
+  }
+
+  @Test
+  void badHttpInputIsA400AndCountsNothing() {
+    assertThat(client.post("/v1/counters/solo/increments", "{\"delta\":2}").status()).isEqualTo(202);
+
+    assertThat(client.post("/v1/counters/solo/increments", "{\"delta\":\"two\"}").status()).isEqualTo(400);
+    assertThat(client.post("/v1/counters/solo/increments", "{not json").status()).isEqualTo(400);
+    assertThat(client.post("/v1/counters/so%20lo/increments", "{}").status()).isEqualTo(400);
+    assertThat(client.post("/v1/events", "[{\"counter\":\"solo\",\"delta\":1.5}]").status()).isEqualTo(400);
+    TallyClient.Response tooLong = client.get("/v1/counters/" + "x".repeat(201));
+    assertThat(tooLong.status()).isEqualTo(400);
+    assertThat(tooLong.body().get("error").textValue()).contains("at most 200");
+    TallyClient.Response partial = client.post("/v1/events",
+        "{\"counter\":\"solo\",\"delta\":3}\n{\"counter\":\"solo\",\"delta\":1,\"eventTime\":\"soon\"}\n");
+    assertThat(partial.status()).isEqualTo(202);
+    assertThat(partial.body().get("rejected").intValue()).isEqualTo(1);
+    assertThat(partial.body().get("errors").get(0).get("index").intValue()).isEqualTo(1);
+
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+        assertThat(client.counter("solo")).containsExactly(5, 5, 0));
+  }
+
+  @Test
+  void aCounterThatNeverMovedIsZero() {
+    assertThat(client.counter("never-seen")).containsExactly(0, 0, 0);
+    assertThat(client.get("/health/ready").status()).isEqualTo(200);
+    assertThat(client.get("/v1/nowhere").status()).isEqualTo(404);
+  }
+
+  private static KafkaProducer<String, byte[]> plainProducer() {
+    return new KafkaProducer<>(Map.of(
+        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, node.bootstrapServers(),
+        ProducerConfig.ACKS_CONFIG, "all",
+        ProducerConfig.LINGER_MS_CONFIG, 5), new StringSerializer(), new ByteArraySerializer());
+  }
+
+  /** Every committed record of {@code topic}, read up to its end. */
+  private static List<ConsumerRecord<byte[], byte[]>> readAll(String topic) {
+    List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
+        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, node.bootstrapServers(),
+        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
+        new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+          .map(p -> new TopicPartition(topic, p.partition())).toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+      await().atMost(Duration.ofSeconds(30)).until(() -> {
+        consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+        return partitions.stream().allMatch(p -> consumer.position(p) >= end.get(p));
+      });
+    }
+    return records;
+  }
+
+  private static String header(ConsumerRecord<?, ?> record, String name) {
+    return new String(record.headers().lastHeader(name).value(), StandardCharsets.UTF_8);
+  }
+
+  private static String ndjson(List<IncrementEvent> events) {
+    StringBuilder body = new StringBuilder();
+    events.forEach(e -> body.append(json(e)).append('\n'));
+    return body.toString();
+  }
+
+  private static String jsonArray(List<IncrementEvent> events) {
+    return events.stream().map(CountingIT::json).collect(java.util.stream.Collectors.joining(",", "[", "]"));
+  }
+
+  private static String json(IncrementEvent event) {
+    return String.format("{\"counter\":\"%s\",\"delta\":%d,\"eventTime\":\"%s\"}",
+        event.getCounter(), event.getDelta(), event.getEventTime());
+  }
+}

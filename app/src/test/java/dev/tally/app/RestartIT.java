@@ -1,0 +1,62 @@
+package dev.tally.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Stop a node, start it again on the same data directory: every total is what it was. */
+class RestartIT {
+
+  @TempDir
+  Path dataDir;
+
+  @Test
+  void totalsSurviveARestartOnTheSameDataDir() {
+    NodeSettings settings = new NodeSettings(Optional.empty(), Ports.free(), "localhost", Ports.free(), dataDir,
+        3, "restart-it-" + UUID.randomUUID(), "exactly_once_v2", 1);
+    long[][] expected = new long[10][];
+    try (TallyNode node = TallyNode.start(settings)) {
+      TallyClient client = new TallyClient(node.httpPort());
+      StringBuilder batch = new StringBuilder();
+      for (int i = 0; i < 1_000; i++) {
+        batch.append(String.format("{\"counter\":\"r%d\",\"delta\":%d}%n", i % 10, i % 7 - 2));
+      }
+      assertThat(client.post("/v1/events", batch.toString()).status()).isEqualTo(202);
+      for (int c = 0; c < 10; c++) {
+        long increments = 0;
+        long decrements = 0;
+        for (int i = c; i < 1_000; i += 10) {
+          long delta = i % 7 - 2;
+          if (delta >= 0) {
+            increments += delta;
+          } else {
+            decrements -= delta;
+          }
+        }
+        expected[c] = new long[] {increments - decrements, increments, decrements};
+      }
+      await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+        for (int c = 0; c < 10; c++) {
+          assertThat(client.counter("r" + c)).containsExactly(expected[c]);
+        }
+      });
+    }
+
+    try (TallyNode node = TallyNode.start(settings)) {
+      TallyClient client = new TallyClient(node.httpPort());
+      await().atMost(Duration.ofSeconds(60)).until(() -> client.get("/health/ready").status() == 200);
+      for (int c = 0; c < 10; c++) {
+        assertThat(client.counter("r" + c)).as("r" + c).containsExactly(expected[c]);
+      }
+      assertThat(client.post("/v1/counters/r0/increments", "{\"delta\":1}").status()).isEqualTo(202);
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+          assertThat(client.counter("r0")[0]).isEqualTo(expected[0][0] + 1));
+    }
+  }
+}
