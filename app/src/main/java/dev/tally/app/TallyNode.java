@@ -80,8 +80,8 @@ public final class TallyNode implements AutoCloseable {
 
     TallyProducer producer = new TallyProducer(bootstrapServers, config.incrementsTopic());
     started.push(producer);
-    IngestService ingest = new IngestService(producer, Clock.systemUTC(), SEND_TIMEOUT);
-    CounterQueries queries = new CounterQueries(streams, READ_RETRY_BUDGET);
+    IngestService ingest = new IngestService(producer, Clock.systemUTC(), SEND_TIMEOUT, config.maxFutureSkew());
+    CounterQueries queries = new CounterQueries(streams, config, Clock.systemUTC(), READ_RETRY_BUDGET);
     http = new HttpApi(ingest, queries, streams::state);
     started.push(http);
     http.start("0.0.0.0", httpPort);

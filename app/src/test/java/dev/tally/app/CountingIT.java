@@ -38,7 +38,8 @@ class CountingIT {
 
   private static final int COUNTERS = 1_000;
   private static final int EVENTS = 100_000;
-  private static final Instant T0 = Instant.parse("2026-11-29T12:00:00Z");
+  /** Now, like the other tests' events that take the time of receipt: so none of these is late. */
+  private static final Instant T0 = Instant.now();
 
   @TempDir
   static Path dataDir;
@@ -68,8 +69,9 @@ class CountingIT {
     for (int i = 0; i < EVENTS; i++) {
       String counter = String.format("page:%03d", random.nextInt(COUNTERS));
       long delta = random.nextInt(16) - 5;
+      // Event times within 10 s of each other: in any arrival order, none is late.
       IncrementEvent event = IncrementEvent.newBuilder()
-          .setCounter(counter).setDelta(delta).setEventTime(T0.plusMillis(i)).build();
+          .setCounter(counter).setDelta(delta).setEventTime(T0.plusMillis(i / 10)).build();
       (i % 2 == 0 ? viaHttp : viaKafka).add(event);
       long[] parts = expected.computeIfAbsent(counter, c -> new long[2]);
       parts[delta >= 0 ? 0 : 1] += Math.abs(delta);

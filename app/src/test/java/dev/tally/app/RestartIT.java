@@ -57,6 +57,15 @@ class RestartIT {
       assertThat(client.post("/v1/counters/r0/increments", "{\"delta\":1}").status()).isEqualTo(202);
       await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
           assertThat(client.counter("r0")[0]).isEqualTo(expected[0][0] + 1));
+
+      // Stream time survived the restart: an event 10 minutes behind it is late, as it was before.
+      long tenMinutesAgo = System.currentTimeMillis() - 600_000;
+      assertThat(client.post("/v1/counters/r0/increments",
+          "{\"delta\":100,\"eventTime\":" + tenMinutesAgo + "}").status()).isEqualTo(202);
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+          assertThat(client.counter("r0")[0]).isEqualTo(expected[0][0] + 101));
+      assertThat(client.get("/v1/counters/r0/last?window=PT1H").body().get("count").longValue())
+          .as("the late event is in no window").isLessThan(100);
     }
   }
 }

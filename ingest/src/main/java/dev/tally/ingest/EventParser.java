@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.tally.schemas.IncrementEvent;
 import dev.tally.topology.CounterIds;
 import dev.tally.topology.EventRules;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Iterator;
@@ -23,9 +24,10 @@ final class EventParser {
 
   /**
    * @param counter the counter from the URL, or null when the object must name it
+   * @param maxFutureSkew how far past {@code receivedAt} the event time may lie
    * @throws InvalidEventException with a message for the client
    */
-  static IncrementEvent parse(JsonNode json, String counter, Instant receivedAt) {
+  static IncrementEvent parse(JsonNode json, String counter, Instant receivedAt, Duration maxFutureSkew) {
     if (json == null || !json.isObject()) {
       throw new InvalidEventException("an event must be a JSON object");
     }
@@ -47,9 +49,11 @@ final class EventParser {
     Instant eventTime = eventTime(json.get("eventTime"), receivedAt);
     String item = text(json, "item");
     String eventId = text(json, "eventId");
-    EventRules.fieldProblem(eventTime.toEpochMilli(), item, eventId).ifPresent(problem -> {
-      throw new InvalidEventException(problem);
-    });
+    EventRules.futureProblem(eventTime.toEpochMilli(), receivedAt.toEpochMilli(), maxFutureSkew)
+        .or(() -> EventRules.fieldProblem(eventTime.toEpochMilli(), item, eventId))
+        .ifPresent(problem -> {
+          throw new InvalidEventException(problem);
+        });
     return IncrementEvent.newBuilder()
         .setCounter(id).setDelta(delta).setItem(item).setEventTime(eventTime).setEventId(eventId).build();
   }

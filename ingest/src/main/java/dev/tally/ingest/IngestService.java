@@ -28,12 +28,15 @@ public final class IngestService {
   private final TallyProducer producer;
   private final Clock clock;
   private final Duration sendTimeout;
+  private final Duration maxFutureSkew;
   private final ObjectMapper json = new ObjectMapper();
 
-  public IngestService(TallyProducer producer, Clock clock, Duration sendTimeout) {
+  /** @param maxFutureSkew how far in the future an event time may lie; the topology's limit */
+  public IngestService(TallyProducer producer, Clock clock, Duration sendTimeout, Duration maxFutureSkew) {
     this.producer = producer;
     this.clock = clock;
     this.sendTimeout = sendTimeout;
+    this.maxFutureSkew = maxFutureSkew;
   }
 
   /** A rejected event of a batch: its index (element or non-blank line, from 0) and why. */
@@ -50,7 +53,7 @@ public final class IngestService {
    */
   public Result increment(String counter, String body) {
     JsonNode node = body == null || body.isBlank() ? json.createObjectNode() : readJson(body);
-    IncrementEvent event = EventParser.parse(node, counter, clock.instant());
+    IncrementEvent event = EventParser.parse(node, counter, clock.instant(), maxFutureSkew);
     awaitAll(List.of(producer.send(event)));
     return new Result(1, 0, List.of());
   }
@@ -91,7 +94,7 @@ public final class IngestService {
         continue;
       }
       try {
-        sends.add(producer.send(EventParser.parse(nodes.get(i), null, receivedAt)));
+        sends.add(producer.send(EventParser.parse(nodes.get(i), null, receivedAt, maxFutureSkew)));
       } catch (InvalidEventException e) {
         rejections.add(new Rejection(i, e.getMessage()));
       }

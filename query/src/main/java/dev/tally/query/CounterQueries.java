@@ -2,17 +2,30 @@ package dev.tally.query;
 
 import dev.tally.topology.PnCounter;
 import dev.tally.topology.StoreNames;
+import dev.tally.topology.TallyConfig;
+import dev.tally.topology.TallyConfig.HoppingWindow;
+import dev.tally.topology.Tier;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.NavigableMap;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Supplier;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.query.FailureReason;
 import org.apache.kafka.streams.query.KeyQuery;
+import org.apache.kafka.streams.query.Query;
 import org.apache.kafka.streams.query.QueryResult;
 import org.apache.kafka.streams.query.StateQueryRequest;
-import org.apache.kafka.streams.query.StateQueryResult;
+import org.apache.kafka.streams.query.WindowKeyQuery;
+import org.apache.kafka.streams.state.WindowStoreIterator;
 
 /**
  * Reads counters from this instance's state stores through IQv2. While state is moving (startup,
@@ -21,52 +34,144 @@ import org.apache.kafka.streams.query.StateQueryResult;
  */
 public final class CounterQueries {
 
+  /** At most this many windows in one windows response. */
+  public static final int MAX_WINDOWS = 10_000;
   private static final Duration BACKOFF = Duration.ofMillis(50);
+  private static final int DEFAULT_WINDOW_COUNT = 60;
 
   private final KafkaStreams streams;
+  private final TallyConfig config;
+  private final WindowReader windows;
+  private final Clock clock;
   private final Duration retryBudget;
 
-  public CounterQueries(KafkaStreams streams, Duration retryBudget) {
+  public CounterQueries(KafkaStreams streams, TallyConfig config, Clock clock, Duration retryBudget) {
     this.streams = streams;
+    this.config = config;
+    this.windows = new WindowReader(config.tiers());
+    this.clock = clock;
     this.retryBudget = retryBudget;
   }
 
   /** The all-time total of {@code counter}; a counter that never moved is zero. */
   public CounterTotal total(String counter) {
-    return CounterTotal.of(counter, withRetries(() -> readTotal(counter)), 1);
+    PnCounter value = withRetries(() -> read(StoreNames.COUNTER_TOTALS, counter,
+        KeyQuery.<String, PnCounter>withKey(counter)));
+    return CounterTotal.of(counter, value == null ? PnCounter.ZERO : value, 1);
   }
 
-  private PnCounter readTotal(String key) {
-    KeyQueryMetadata metadata =
-        streams.queryMetadataForKey(StoreNames.COUNTER_TOTALS, key, Serdes.String().serializer());
+  /** The count in the trailing {@code window}, up to the end of the current second. */
+  public TrailingCount last(String counter, Duration window) {
+    if (window.isNegative() || window.isZero() || window.toMillis() % 1000 != 0) {
+      throw new BadRequestException("window must be a positive whole number of seconds, got " + window);
+    }
+    if (window.compareTo(windows.longestRetention()) > 0) {
+      throw new BadRequestException("window " + window + " is longer than the longest retention, "
+          + windows.longestRetention());
+    }
+    long now = clock.millis();
+    long to = WindowReader.ceil(now + 1, config.tiers().get(0).sizeMs());
+    WindowReader.Span span = spans(counter, List.of(new long[] {to - window.toMillis(), to}), now).get(0);
+    return new TrailingCount(counter, span.count(), span.from(), span.to(), span.granularity());
+  }
+
+  /**
+   * Windows of {@code size} starting in [from, to): every {@code advance} for a configured hopping window,
+   * or the buckets of the tier of that size when {@code advance} is null. Null ends default to now and to
+   * 60 windows before it.
+   */
+  public WindowSeries windows(String counter, Duration size, Duration advance, Instant from, Instant to) {
+    long step;
+    if (advance == null) {
+      Tier tier = config.tier(size).orElseThrow(() -> new BadRequestException("no tier of size " + size
+          + "; tiers: " + config.tiers().stream().map(Tier::size).toList()
+          + " (or give advance for a hopping window)"));
+      step = tier.sizeMs();
+    } else {
+      if (advance.isNegative() || advance.isZero() || advance.compareTo(size) > 0) {
+        throw new BadRequestException("advance must be positive and at most size, got " + advance);
+      }
+      HoppingWindow hopping = new HoppingWindow(size, advance);
+      if (!config.hoppingWindows().contains(hopping)) {
+        throw new BadRequestException("no hopping window of size " + size + " advancing " + advance
+            + "; configured: " + config.hoppingWindows());
+      }
+      step = advance.toMillis();
+    }
+    long now = clock.millis();
+    long end = to == null ? now : to.toEpochMilli();
+    long start = from == null ? end - DEFAULT_WINDOW_COUNT * step : from.toEpochMilli();
+    if (start > end) {
+      throw new BadRequestException("from " + Instant.ofEpochMilli(start) + " is after to " + Instant.ofEpochMilli(end));
+    }
+    long firstStart = WindowReader.ceil(start, step);
+    long count = firstStart >= end ? 0 : (end - 1 - firstStart) / step + 1;
+    if (advance == null) {
+      Tier tier = config.tier(size).orElseThrow();
+      if (firstStart < now - tier.retention().toMillis()) {
+        throw new BadRequestException("from " + Instant.ofEpochMilli(firstStart) + " is past the "
+            + tier.retention() + " retention of the " + size + " buckets");
+      }
+    }
+    if (count > MAX_WINDOWS) {
+      throw new BadRequestException("the range holds " + count + " windows; at most " + MAX_WINDOWS
+          + " are returned at once");
+    }
+    List<long[]> intervals = new ArrayList<>();
+    for (long s = firstStart; s < end; s += step) {
+      intervals.add(new long[] {s, s + size.toMillis()});
+    }
+    List<WindowSeries.Window> result = new ArrayList<>();
+    Duration granularity = config.tiers().get(0).size();
+    for (WindowReader.Span span : spans(counter, intervals, now)) {
+      result.add(new WindowSeries.Window(span.from(), span.to(), span.count()));
+      granularity = span.granularity().compareTo(granularity) > 0 ? span.granularity() : granularity;
+    }
+    return new WindowSeries(counter, size, advance, granularity, result);
+  }
+
+  private List<WindowReader.Span> spans(String counter, List<long[]> intervals, long now) {
+    return withRetries(() -> windows.counts(List.of(counter), intervals, now, this::readBuckets));
+  }
+
+  private NavigableMap<Long, PnCounter> readBuckets(String key, Tier tier, long fromStart, long toStart) {
+    NavigableMap<Long, PnCounter> buckets = new TreeMap<>();
+    try (WindowStoreIterator<PnCounter> iterator = read(tier.store(), key,
+        WindowKeyQuery.<String, PnCounter>withKeyAndWindowStartRange(
+            key, Instant.ofEpochMilli(fromStart), Instant.ofEpochMilli(toStart)))) {
+      while (iterator.hasNext()) {
+        KeyValue<Long, PnCounter> bucket = iterator.next();
+        buckets.put(bucket.key, bucket.value);
+      }
+    }
+    return buckets;
+  }
+
+  /** Runs {@code query} for {@code key} against the active copy of its partition on this instance. */
+  private <R> R read(String store, String key, Query<R> query) {
+    KeyQueryMetadata metadata = streams.queryMetadataForKey(store, key, Serdes.String().serializer());
     if (metadata == null || KeyQueryMetadata.NOT_AVAILABLE.equals(metadata)) {
-      throw new StateUnavailableException("no instance owns counter '" + key + "' yet");
+      throw new StateUnavailableException("no instance owns '" + key + "' in " + store + " yet");
     }
     int partition = metadata.partition();
-    StateQueryRequest<PnCounter> request = StateQueryRequest.inStore(StoreNames.COUNTER_TOTALS)
-        .withQuery(KeyQuery.<String, PnCounter>withKey(key))
-        .withPartitions(Set.of(partition))
-        .requireActive();
-    StateQueryResult<PnCounter> result = streams.query(request);
-    QueryResult<PnCounter> partitionResult = result.getPartitionResults().get(partition);
-    if (partitionResult == null) {
-      throw new StateUnavailableException("partition " + partition + " of " + StoreNames.COUNTER_TOTALS
-          + " is not on this instance");
+    QueryResult<R> result = streams.query(StateQueryRequest.inStore(store)
+            .withQuery(query).withPartitions(Set.of(partition)).requireActive())
+        .getPartitionResults().get(partition);
+    if (result == null) {
+      throw new StateUnavailableException("partition " + partition + " of " + store + " is not on this instance");
     }
-    if (partitionResult.isFailure()) {
-      FailureReason reason = partitionResult.getFailureReason();
+    if (result.isFailure()) {
+      FailureReason reason = result.getFailureReason();
       if (reason == FailureReason.NOT_ACTIVE || reason == FailureReason.NOT_PRESENT
           || reason == FailureReason.NOT_UP_TO_BOUND) {
-        throw new StateUnavailableException(reason + ": " + partitionResult.getFailureMessage());
+        throw new StateUnavailableException(reason + ": " + result.getFailureMessage());
       }
-      throw new IllegalStateException("reading " + StoreNames.COUNTER_TOTALS + " failed: " + reason + ": "
-          + partitionResult.getFailureMessage());
+      throw new IllegalStateException("reading " + store + " failed: " + reason + ": " + result.getFailureMessage());
     }
-    PnCounter value = partitionResult.getResult();
-    return value == null ? PnCounter.ZERO : value;
+    return result.getResult();
   }
 
-  private <T> T withRetries(java.util.function.Supplier<T> read) {
+  private <T> T withRetries(Supplier<T> read) {
     long deadline = System.nanoTime() + retryBudget.toNanos();
     while (true) {
       try {

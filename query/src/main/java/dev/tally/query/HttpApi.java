@@ -1,6 +1,8 @@
 package dev.tally.query;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.tally.ingest.IngestService;
 import dev.tally.ingest.IngestUnavailableException;
 import dev.tally.ingest.InvalidEventException;
@@ -9,6 +11,9 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
 import io.javalin.json.JavalinJackson;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.apache.kafka.streams.KafkaStreams;
@@ -32,7 +37,10 @@ public final class HttpApi implements AutoCloseable {
    */
   public HttpApi(IngestService ingest, CounterQueries queries, Supplier<KafkaStreams.State> streamsState) {
     this.app = Javalin.create(config -> {
-      config.jsonMapper(new JavalinJackson(new ObjectMapper(), false));
+      config.jsonMapper(new JavalinJackson(new ObjectMapper()
+          .registerModule(new JavaTimeModule())
+          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+          .disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS), false));
       config.http.maxRequestSize = MAX_REQUEST_BYTES;
       config.startup.showJavalinBanner = false;
 
@@ -43,6 +51,10 @@ public final class HttpApi implements AutoCloseable {
         ctx.status(result.accepted() == 0 ? HttpStatus.BAD_REQUEST : HttpStatus.ACCEPTED).json(result);
       });
       config.routes.get("/v1/counters/{id}", ctx -> ctx.json(queries.total(counterId(ctx))));
+      config.routes.get("/v1/counters/{id}/last",
+          ctx -> ctx.json(queries.last(counterId(ctx), duration(ctx, "window", true))));
+      config.routes.get("/v1/counters/{id}/windows", ctx -> ctx.json(queries.windows(counterId(ctx),
+          duration(ctx, "size", true), duration(ctx, "advance", false), instant(ctx, "from"), instant(ctx, "to"))));
       config.routes.get("/health/live", ctx -> ctx.json(Map.of("status", "UP")));
       config.routes.get("/health/ready", ctx -> {
         KafkaStreams.State state = streamsState.get();
@@ -51,6 +63,7 @@ public final class HttpApi implements AutoCloseable {
       });
 
       config.routes.exception(InvalidEventException.class, (e, ctx) -> error(ctx, HttpStatus.BAD_REQUEST, e));
+      config.routes.exception(BadRequestException.class, (e, ctx) -> error(ctx, HttpStatus.BAD_REQUEST, e));
       config.routes.exception(IngestUnavailableException.class, (e, ctx) -> unavailable(ctx, e));
       config.routes.exception(StateUnavailableException.class, (e, ctx) -> unavailable(ctx, e));
       config.routes.exception(Exception.class, (e, ctx) -> {
@@ -80,9 +93,39 @@ public final class HttpApi implements AutoCloseable {
   private static String counterId(Context ctx) {
     String id = ctx.pathParam("id");
     CounterIds.problem(id).ifPresent(problem -> {
-      throw new InvalidEventException(problem);
+      throw new BadRequestException(problem);
     });
     return id;
+  }
+
+  private static Duration duration(Context ctx, String name, boolean required) {
+    String value = ctx.queryParam(name);
+    if (value == null || value.isBlank()) {
+      if (required) {
+        throw new BadRequestException("query parameter " + name + " is required, e.g. " + name + "=PT15M");
+      }
+      return null;
+    }
+    try {
+      return Duration.parse(value);
+    } catch (DateTimeParseException e) {
+      throw new BadRequestException(name + " must be an ISO-8601 duration such as PT15M, PT1H or P1D, got '"
+          + value + "'");
+    }
+  }
+
+  private static Instant instant(Context ctx, String name) {
+    String value = ctx.queryParam(name);
+    if (value == null || value.isBlank()) {
+      return null;
+    }
+    try {
+      return value.chars().allMatch(Character::isDigit) ? Instant.ofEpochMilli(Long.parseLong(value))
+          : Instant.parse(value);
+    } catch (DateTimeParseException | NumberFormatException e) {
+      throw new BadRequestException(name + " must be an ISO-8601 instant or epoch milliseconds, got '"
+          + value + "'");
+    }
   }
 
   private static void error(Context ctx, HttpStatus status, Exception e) {

@@ -4,31 +4,59 @@ import dev.tally.schemas.EventDecodingException;
 import dev.tally.schemas.IncrementEvent;
 import dev.tally.schemas.IncrementEventSerde;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.WindowStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Decodes, validates and counts one increment record. It reads the raw bytes itself, rather than through a
- * deserializer, so that anything it cannot count goes to the dead-letter sink with its original bytes and
- * a reason, and the stream goes on. Only dead letters are forwarded.
+ * Decodes, validates and counts one increment record: into the all-time total and one bucket of each
+ * tier. It reads the raw bytes itself, rather than through a deserializer, so that anything it cannot
+ * count goes to the dead-letter sink with its original bytes and a reason, and the stream goes on. Only
+ * dead letters are forwarded.
+ *
+ * <p>Lateness: an event more than {@code grace} older than the newest event time this task has seen is
+ * counted in the total but in no window, and reported as a {@code late} dead letter. The newest event
+ * time is kept in a store, so a restart or replay decides lateness exactly as before.
  */
 final class CountProcessor implements Processor<byte[], byte[], byte[], byte[]> {
 
   private static final Logger log = LoggerFactory.getLogger(CountProcessor.class);
+  private static final String STREAM_TIME_KEY = "max-event-time";
 
   private final IncrementEventSerde serde = new IncrementEventSerde();
+  private final TallyConfig config;
+  private final Map<String, Sensor> deadLetterSensors = new HashMap<>();
   private ProcessorContext<byte[], byte[]> context;
   private KeyValueStore<String, PnCounter> totals;
+  private KeyValueStore<String, Long> streamTimeStore;
+  private List<TierStore> tiers;
+  private long streamTime = Long.MIN_VALUE;
+
+  private record TierStore(Tier tier, WindowStore<String, PnCounter> store) {}
+
+  CountProcessor(TallyConfig config) {
+    this.config = config;
+  }
 
   @Override
   public void init(ProcessorContext<byte[], byte[]> context) {
     this.context = context;
     this.totals = context.getStateStore(StoreNames.COUNTER_TOTALS);
+    this.streamTimeStore = context.getStateStore(StoreNames.STREAM_TIME);
+    this.tiers = config.tiers().stream()
+        .map(tier -> new TierStore(tier, context.<WindowStore<String, PnCounter>>getStateStore(tier.store())))
+        .toList();
+    Long stored = streamTimeStore.get(STREAM_TIME_KEY);
+    this.streamTime = stored == null ? Long.MIN_VALUE : stored;
   }
 
   @Override
@@ -41,23 +69,45 @@ final class CountProcessor implements Processor<byte[], byte[], byte[], byte[]> 
       return;
     }
     String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
-    Optional<String> problem = EventRules.problem(key, event);
+    Optional<String> problem = EventRules.problem(key, event, record.timestamp(), config.maxFutureSkew());
     if (problem.isPresent()) {
       reject(record, DeadLetters.INVALID, problem.get());
       return;
     }
+    long delta = event.getDelta();
     PnCounter current = totals.get(key);
     try {
-      totals.put(key, (current == null ? PnCounter.ZERO : current).plus(event.getDelta()));
+      totals.put(key, (current == null ? PnCounter.ZERO : current).plus(delta));
     } catch (ArithmeticException e) {
-      reject(record, DeadLetters.OVERFLOW, "adding " + event.getDelta() + " to counter '" + key
+      reject(record, DeadLetters.OVERFLOW, "adding " + delta + " to counter '" + key
           + "' " + current + " would overflow a 64-bit count; the counter is left unchanged");
+      return;
+    }
+
+    long eventTime = event.getEventTime().toEpochMilli();
+    if (streamTime != Long.MIN_VALUE && eventTime < streamTime - config.grace().toMillis()) {
+      reject(record, DeadLetters.LATE, "eventTime " + event.getEventTime() + " is more than " + config.grace()
+          + " behind the newest event time " + java.time.Instant.ofEpochMilli(streamTime)
+          + " of its partition: counted in the all-time total, not in any window");
+      return;
+    }
+    if (eventTime > streamTime) {
+      streamTime = eventTime;
+      streamTimeStore.put(STREAM_TIME_KEY, streamTime);
+    }
+    // Bucket sums never overflow: each part is a sum over a subset of the total's events.
+    for (TierStore tier : tiers) {
+      long start = tier.tier().bucketStart(eventTime);
+      PnCounter bucket = tier.store().fetch(key, start);
+      tier.store().put(key, (bucket == null ? PnCounter.ZERO : bucket).plus(delta), start);
     }
   }
 
   private void reject(Record<byte[], byte[]> record, String reason, String message) {
     var source = context.recordMetadata().orElse(null);
     log.debug("dead letter ({}): {} at {}", reason, message, source);
+    deadLetterSensors.computeIfAbsent(reason, r -> context.metrics().addRateTotalSensor(
+        "tally", "dead-letters", r, Sensor.RecordingLevel.INFO)).record();
     context.forward(record.withHeaders(DeadLetters.headers(record.headers(), reason, message, source)),
         CounterTopology.DLQ_SINK);
   }

@@ -20,6 +20,8 @@ public final class DeadLetters {
   /** Reason codes other than the decoding ones of {@code EventDecodingException.Reason}. */
   public static final String INVALID = "invalid";
   public static final String OVERFLOW = "overflow";
+  /** Counted in the all-time total, but too late for the windows; the dead letter is a report. */
+  public static final String LATE = "late";
 
   private DeadLetters() {}
 

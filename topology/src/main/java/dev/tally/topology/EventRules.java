@@ -11,8 +11,15 @@ public final class EventRules {
 
   private EventRules() {}
 
-  /** What is wrong with {@code event} keyed by {@code key}, or empty if it can be counted. */
-  public static Optional<String> problem(String key, IncrementEvent event) {
+  /**
+   * What is wrong with {@code event} keyed by {@code key}, or empty if it can be counted.
+   *
+   * @param referenceMs when the event was written (its record's timestamp); the event time may lead it
+   *     by at most {@code maxFutureSkew}, so one bad clock cannot push stream time, and every window with
+   *     it, into the future
+   */
+  public static Optional<String> problem(String key, IncrementEvent event, long referenceMs,
+      java.time.Duration maxFutureSkew) {
     Optional<String> counterProblem = CounterIds.problem(event.getCounter());
     if (counterProblem.isPresent()) {
       return counterProblem;
@@ -25,7 +32,18 @@ public final class EventRules {
       return Optional.of("record key '" + CounterIds.abbreviate(key) + "' is not the counter id '"
           + event.getCounter() + "' or one of its shard keys (counter#1 .. counter#63)");
     }
-    return fieldProblem(event.getEventTime().toEpochMilli(), event.getItem(), event.getEventId());
+    long eventTime = event.getEventTime().toEpochMilli();
+    Optional<String> future = futureProblem(eventTime, referenceMs, maxFutureSkew);
+    return future.isPresent() ? future : fieldProblem(eventTime, event.getItem(), event.getEventId());
+  }
+
+  /** The event time lies more than {@code maxFutureSkew} after {@code referenceMs}. */
+  public static Optional<String> futureProblem(long eventTimeMs, long referenceMs, java.time.Duration maxFutureSkew) {
+    if (eventTimeMs - referenceMs > maxFutureSkew.toMillis()) {
+      return Optional.of("eventTime " + java.time.Instant.ofEpochMilli(eventTimeMs) + " is more than "
+          + maxFutureSkew + " ahead of when it was written (" + java.time.Instant.ofEpochMilli(referenceMs) + ")");
+    }
+    return Optional.empty();
   }
 
   /** The rules on an event's optional fields, for callers that have not built an event yet. */

@@ -7,6 +7,12 @@ public final class StoreNames {
 
   /** Key-value: shard key to {@link PnCounter}, all time. */
   public static final String COUNTER_TOTALS = "counter-totals";
+  /** Window stores: shard key and bucket start to {@link PnCounter}, one per default tier. */
+  public static final String COUNTS_1S = "counts-1s";
+  public static final String COUNTS_1M = "counts-1m";
+  public static final String COUNTS_1H = "counts-1h";
+  /** Key-value: the newest event time this task has seen, which decides what is late. */
+  public static final String STREAM_TIME = "stream-time";
 
   private StoreNames() {}
 }

@@ -1,17 +1,73 @@
 package dev.tally.topology;
 
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+
 /**
  * What the topology is a function of.
  *
  * @param incrementsTopic where increment events are read from
  * @param dlqTopic where records that could not be counted are written, with their reason in headers
+ * @param tiers tumbling bucket tiers, finest first; every event lands in one bucket of each
+ * @param hoppingWindows hopping windows served from the tiers (size, advance); reads accept only these
+ * @param grace how far an event may lag its partition's newest event time and still count in windows
+ * @param maxFutureSkew how far an event's time may lead its record's timestamp; further is invalid
  */
-public record TallyConfig(String incrementsTopic, String dlqTopic) {
+public record TallyConfig(
+    String incrementsTopic,
+    String dlqTopic,
+    List<Tier> tiers,
+    List<HoppingWindow> hoppingWindows,
+    Duration grace,
+    Duration maxFutureSkew) {
 
   public static final String INCREMENTS_TOPIC = "tally.increments";
   public static final String DLQ_TOPIC = "tally.dlq";
 
+  /** A hopping window of {@code size} starting every {@code advance}, aligned to the epoch. */
+  public record HoppingWindow(Duration size, Duration advance) {
+
+    public HoppingWindow {
+      if (advance.isNegative() || advance.isZero() || advance.compareTo(size) > 0) {
+        throw new IllegalArgumentException("hopping advance must be in (0, size]: " + size + " / " + advance);
+      }
+    }
+  }
+
+  public TallyConfig {
+    tiers = tiers.stream().sorted(Comparator.comparing(Tier::size)).toList();
+    hoppingWindows = List.copyOf(hoppingWindows);
+    if (tiers.isEmpty()) {
+      throw new IllegalArgumentException("at least one tier is needed");
+    }
+    for (int i = 1; i < tiers.size(); i++) {
+      if (tiers.get(i).sizeMs() % tiers.get(i - 1).sizeMs() != 0) {
+        throw new IllegalArgumentException("each tier's size must be a multiple of the finer one's: " + tiers);
+      }
+    }
+    for (HoppingWindow window : hoppingWindows) {
+      long finest = tiers.get(0).sizeMs();
+      if (window.size().toMillis() % finest != 0 || window.advance().toMillis() % finest != 0) {
+        throw new IllegalArgumentException("hopping window " + window + " is not made of whole "
+            + tiers.get(0).size() + " buckets");
+      }
+    }
+  }
+
   public static TallyConfig defaults() {
-    return new TallyConfig(INCREMENTS_TOPIC, DLQ_TOPIC);
+    return new TallyConfig(INCREMENTS_TOPIC, DLQ_TOPIC,
+        List.of(
+            new Tier(StoreNames.COUNTS_1S, Duration.ofSeconds(1), Duration.ofHours(2)),
+            new Tier(StoreNames.COUNTS_1M, Duration.ofMinutes(1), Duration.ofDays(7)),
+            new Tier(StoreNames.COUNTS_1H, Duration.ofHours(1), Duration.ofDays(400))),
+        List.of(new HoppingWindow(Duration.ofHours(1), Duration.ofMinutes(5))),
+        Duration.ofMinutes(1),
+        Duration.ofHours(1));
+  }
+
+  /** The tier whose buckets are {@code size} long. */
+  public java.util.Optional<Tier> tier(Duration size) {
+    return tiers.stream().filter(t -> t.size().equals(size)).findFirst();
   }
 }

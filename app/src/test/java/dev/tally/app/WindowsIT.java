@@ -1,0 +1,145 @@
+package dev.tally.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Events with chosen event times over the last 3 hours, in time order, plus a few late ones: every
+ * trailing, hopping and bucket read over HTTP equals a brute-force count over the interval it reports.
+ */
+class WindowsIT {
+
+  private static final String COUNTER = "article:windows";
+
+  @TempDir
+  static Path dataDir;
+  private static TallyNode node;
+  private static TallyClient client;
+  private static final List<long[]> counted = new ArrayList<>(); // {eventTime, delta} that count in windows
+  private static long expectedTotal;
+
+  @BeforeAll
+  static void start() {
+    node = TallyNode.start(new NodeSettings(Optional.empty(), 0, "localhost", 0, dataDir, 3,
+        "windows-it-" + UUID.randomUUID(), "exactly_once_v2", 1));
+    client = new TallyClient(node.httpPort());
+
+    Random random = new Random(3);
+    long now = System.currentTimeMillis();
+    long t = now - Duration.ofHours(3).toMillis();
+    List<String> lines = new ArrayList<>();
+    while (t < now - 5_000) {
+      t += random.nextInt(1_500);
+      long eventTime = t - random.nextInt(20_000); // out of order, within the 1 min grace
+      long delta = random.nextInt(10) - 2;
+      counted.add(new long[] {eventTime, delta});
+      expectedTotal += delta;
+      lines.add(line(eventTime, delta));
+    }
+    // Late: 2 h 30 min behind the newest event time. Counted in the total, in no window.
+    for (int i = 0; i < 5; i++) {
+      lines.add(line(now - Duration.ofMinutes(150).toMillis() + i, 1_000));
+      expectedTotal += 1_000;
+    }
+    for (int from = 0; from < lines.size(); from += 2_000) {
+      String batch = String.join("\n", lines.subList(from, Math.min(from + 2_000, lines.size())));
+      assertThat(client.post("/v1/events", batch).status()).isEqualTo(202);
+    }
+    await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+        assertThat(client.counter(COUNTER)[0]).isEqualTo(expectedTotal));
+  }
+
+  @AfterAll
+  static void stop() {
+    if (node != null) {
+      node.close();
+    }
+  }
+
+  @Test
+  void trailingWindowsEqualABruteForceCount() {
+    for (String window : List.of("PT1S", "PT30S", "PT1M", "PT15M", "PT1H", "PT1H30M", "PT2H", "PT3H", "P1D")) {
+      TallyClient.Response response = client.get("/v1/counters/" + COUNTER + "/last?window=" + window);
+      assertThat(response.status()).as(window + " " + response.body()).isEqualTo(200);
+      JsonNode body = response.body();
+      Instant from = Instant.parse(body.get("from").textValue());
+      Instant to = Instant.parse(body.get("to").textValue());
+      assertThat(body.get("count").longValue()).as(window + " " + body).isEqualTo(bruteForce(from, to));
+      Duration asked = Duration.parse(window);
+      assertThat(Duration.between(from, to)).isGreaterThanOrEqualTo(asked);
+      if (asked.compareTo(Duration.ofMinutes(119)) < 0) {
+        assertThat(Duration.between(from, to)).as("exact to the second").isEqualTo(asked);
+        assertThat(body.get("granularity").textValue()).isEqualTo("PT1S");
+      }
+    }
+  }
+
+  @Test
+  void hoppingWindowsEqualABruteForceCount() {
+    Instant to = Instant.now();
+    Instant from = to.minus(Duration.ofHours(3));
+    JsonNode body = client.get("/v1/counters/" + COUNTER + "/windows?size=PT1H&advance=PT5M&from=" + from
+        + "&to=" + to).body();
+
+    assertThat(body.get("windows").size()).isBetween(35, 37);
+    for (JsonNode window : body.get("windows")) {
+      Instant start = Instant.parse(window.get("start").textValue());
+      Instant end = Instant.parse(window.get("end").textValue());
+      assertThat(Duration.between(start, end)).isEqualTo(Duration.ofHours(1));
+      assertThat(start.toEpochMilli() % 300_000).isZero();
+      assertThat(window.get("count").longValue()).as(window.toString()).isEqualTo(bruteForce(start, end));
+    }
+  }
+
+  @Test
+  void minuteBucketsEqualABruteForceCount() {
+    JsonNode body = client.get("/v1/counters/" + COUNTER + "/windows?size=PT1M&from="
+        + Instant.now().minus(Duration.ofMinutes(200))).body();
+
+    assertThat(body.get("windows").size()).isBetween(199, 201);
+    for (JsonNode window : body.get("windows")) {
+      Instant start = Instant.parse(window.get("start").textValue());
+      Instant end = Instant.parse(window.get("end").textValue());
+      assertThat(window.get("count").longValue()).as(window.toString()).isEqualTo(bruteForce(start, end));
+    }
+  }
+
+  @Test
+  void badWindowParametersAreA400() {
+    String base = "/v1/counters/" + COUNTER;
+    assertThat(client.get(base + "/last?window=15m").status()).isEqualTo(400);
+    assertThat(client.get(base + "/last").status()).isEqualTo(400);
+    assertThat(client.get(base + "/last?window=P500D").status()).isEqualTo(400);
+    assertThat(client.get(base + "/windows?size=PT7M").status()).isEqualTo(400);
+    assertThat(client.get(base + "/windows?size=PT1H&advance=PT7M").status()).isEqualTo(400);
+    assertThat(client.get(base + "/windows?size=PT1M&from=2026-11-29T12:00:00Z&to=2026-11-29T11:00:00Z")
+        .status()).isEqualTo(400);
+    TallyClient.Response tooOld = client.get(base + "/windows?size=PT1S&from=" + Instant.now().minus(Duration.ofHours(3)));
+    assertThat(tooOld.status()).isEqualTo(400);
+    assertThat(tooOld.body().get("error").textValue()).contains("retention");
+  }
+
+  private static long bruteForce(Instant from, Instant to) {
+    return counted.stream()
+        .filter(e -> e[0] >= from.toEpochMilli() && e[0] < to.toEpochMilli())
+        .mapToLong(e -> e[1]).sum();
+  }
+
+  private static String line(long eventTime, long delta) {
+    return String.format("{\"counter\":\"%s\",\"delta\":%d,\"eventTime\":%d}", COUNTER, delta, eventTime);
+  }
+}

@@ -1,0 +1,131 @@
+package dev.tally.query;
+
+import dev.tally.topology.PnCounter;
+import dev.tally.topology.Tier;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+
+/**
+ * Answers time-range questions from tiered buckets: the count in any interval is the sum of the coarsest
+ * buckets that fit inside it plus finer buckets at its edges. An interval's ends are exact to the finest
+ * tier still retained there, and rounded outwards to the next retained tier's boundary beyond that; each
+ * answer says which interval it covered and at what granularity. Pure: buckets come from a
+ * {@link BucketSource}, the time from the caller.
+ */
+public final class WindowReader {
+
+  /** Reads buckets of one tier for one shard key. */
+  public interface BucketSource {
+    /** Buckets with start in [fromStart, toStart], by start; missing buckets are zero. */
+    NavigableMap<Long, PnCounter> buckets(String key, Tier tier, long fromStart, long toStart);
+  }
+
+  /** The count in [from, to), with the granularity its ends were rounded to. */
+  public record Span(Instant from, Instant to, Duration granularity, long count) {}
+
+  private record Piece(Tier tier, long from, long to) {}
+
+  private final List<Tier> tiers;
+
+  /** @param tiers finest first, each size a multiple of the finer one's */
+  public WindowReader(List<Tier> tiers) {
+    this.tiers = List.copyOf(tiers);
+  }
+
+  public Duration longestRetention() {
+    return tiers.get(tiers.size() - 1).retention();
+  }
+
+  /** The counts in each of {@code intervals} ([from, to) in epoch ms) of the shard keys, summed. */
+  public List<Span> counts(List<String> keys, List<long[]> intervals, long now, BucketSource source) {
+    List<Span> spans = new ArrayList<>();
+    List<List<Piece>> plans = new ArrayList<>();
+    for (long[] interval : intervals) {
+      Tier fromTier = retainedTier(interval[0], now);
+      Tier toTier = retainedTier(interval[1], now);
+      long from = floor(interval[0], fromTier.sizeMs());
+      long to = ceil(interval[1], toTier.sizeMs());
+      List<Piece> pieces = new ArrayList<>();
+      decompose(from, to, tiers.size() - 1, pieces);
+      plans.add(pieces);
+      Duration granularity = fromTier.size().compareTo(toTier.size()) >= 0 ? fromTier.size() : toTier.size();
+      spans.add(new Span(Instant.ofEpochMilli(from), Instant.ofEpochMilli(to), granularity, 0));
+    }
+
+    // One read per tier and key, over the union of that tier's pieces.
+    Map<Tier, long[]> ranges = new HashMap<>();
+    plans.stream().flatMap(List::stream).forEach(p -> ranges.merge(p.tier(), new long[] {p.from(), p.to()},
+        (a, b) -> new long[] {Math.min(a[0], b[0]), Math.max(a[1], b[1])}));
+    Map<Tier, List<NavigableMap<Long, PnCounter>>> buckets = new HashMap<>();
+    ranges.forEach((tier, range) -> {
+      List<NavigableMap<Long, PnCounter>> perKey = new ArrayList<>();
+      for (String key : keys) {
+        perKey.add(source.buckets(key, tier, range[0], range[1] - tier.sizeMs()));
+      }
+      buckets.put(tier, perKey);
+    });
+
+    List<Span> result = new ArrayList<>();
+    for (int i = 0; i < spans.size(); i++) {
+      PnCounter sum = PnCounter.ZERO;
+      for (Piece piece : plans.get(i)) {
+        for (NavigableMap<Long, PnCounter> keyBuckets : buckets.get(piece.tier())) {
+          for (PnCounter bucket : keyBuckets.subMap(piece.from(), true, piece.to(), false).values()) {
+            sum = sum.plus(bucket);
+          }
+        }
+      }
+      Span span = spans.get(i);
+      result.add(new Span(span.from(), span.to(), span.granularity(), sum.total()));
+    }
+    return result;
+  }
+
+  /**
+   * The finest tier that still holds buckets at {@code at}. A margin of one bucket of the next coarser
+   * tier keeps the edge pieces next to {@code at} inside the retention too.
+   */
+  Tier retainedTier(long at, long now) {
+    for (int i = 0; i < tiers.size(); i++) {
+      long margin = i + 1 < tiers.size() ? tiers.get(i + 1).sizeMs() : 0;
+      if (at >= now - tiers.get(i).retention().toMillis() + margin) {
+        return tiers.get(i);
+      }
+    }
+    throw new BadRequestException(Instant.ofEpochMilli(at) + " is older than the longest retention, "
+        + longestRetention());
+  }
+
+  /** Covers [from, to) with the coarsest whole buckets that fit, recursing into the edges with finer ones. */
+  private void decompose(long from, long to, int tierIndex, List<Piece> pieces) {
+    if (from >= to) {
+      return;
+    }
+    for (int i = tierIndex; i >= 0; i--) {
+      Tier tier = tiers.get(i);
+      long lo = ceil(from, tier.sizeMs());
+      long hi = floor(to, tier.sizeMs());
+      if (lo < hi) {
+        pieces.add(new Piece(tier, lo, hi));
+        decompose(from, lo, i - 1, pieces);
+        decompose(hi, to, i - 1, pieces);
+        return;
+      }
+    }
+    throw new IllegalStateException("[" + from + ", " + to + ") is not aligned to the finest tier");
+  }
+
+  static long floor(long value, long unit) {
+    return value - Math.floorMod(value, unit);
+  }
+
+  static long ceil(long value, long unit) {
+    long floor = floor(value, unit);
+    return floor == value ? value : floor + unit;
+  }
+}
