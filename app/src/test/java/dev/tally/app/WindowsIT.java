@@ -31,6 +31,7 @@ class WindowsIT {
   private static TallyClient client;
   private static final List<long[]> counted = new ArrayList<>(); // {eventTime, delta} that count in windows
   private static long expectedTotal;
+  private static long sent;
 
   @BeforeAll
   static void start() {
@@ -55,6 +56,7 @@ class WindowsIT {
       lines.add(line(now - Duration.ofMinutes(150).toMillis() + i, 1_000));
       expectedTotal += 1_000;
     }
+    sent = lines.size();
     for (int from = 0; from < lines.size(); from += 2_000) {
       String batch = String.join("\n", lines.subList(from, Math.min(from + 2_000, lines.size())));
       assertThat(client.post("/v1/events", batch).status()).isEqualTo(202);
@@ -131,6 +133,19 @@ class WindowsIT {
     TallyClient.Response tooOld = client.get(base + "/windows?size=PT1S&from=" + Instant.now().minus(Duration.ofHours(3)));
     assertThat(tooOld.status()).isEqualTo(400);
     assertThat(tooOld.body().get("error").textValue()).contains("retention");
+  }
+
+  @Test
+  void rateCountsEveryEventOfTheLastMinute() {
+    // Activity ticks follow stream time: a later event lets the last second's tick fire.
+    await().pollDelay(Duration.ofMillis(1_100)).until(() -> true);
+    assertThat(client.post("/v1/counters/" + COUNTER + "/increments", "{\"delta\":0}").status()).isEqualTo(202);
+
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      JsonNode rate = client.get("/v1/counters/" + COUNTER + "/rate").body();
+      assertThat(rate.get("events").longValue()).as(rate.toString()).isEqualTo(sent + 1);
+      assertThat(rate.get("perSecond").doubleValue()).isEqualTo((sent + 1) / 60.0);
+    });
   }
 
   private static long bruteForce(Instant from, Instant to) {

@@ -1,5 +1,6 @@
 package dev.tally.query;
 
+import dev.tally.topology.CounterTopology;
 import dev.tally.topology.PnCounter;
 import dev.tally.topology.StoreNames;
 import dev.tally.topology.TallyConfig;
@@ -25,6 +26,7 @@ import org.apache.kafka.streams.query.Query;
 import org.apache.kafka.streams.query.QueryResult;
 import org.apache.kafka.streams.query.StateQueryRequest;
 import org.apache.kafka.streams.query.WindowKeyQuery;
+import org.apache.kafka.streams.state.ValueAndTimestamp;
 import org.apache.kafka.streams.state.WindowStoreIterator;
 
 /**
@@ -128,6 +130,35 @@ public final class CounterQueries {
       granularity = span.granularity().compareTo(granularity) > 0 ? span.granularity() : granularity;
     }
     return new WindowSeries(counter, size, advance, granularity, result);
+  }
+
+  /**
+   * Events per second of {@code counter}, all shards together, over the latest minute of activity ticks
+   * (a Kafka sliding window). Zero when the counter had no event in the last minute.
+   */
+  public CounterRate rate(String counter) {
+    long window = CounterTopology.RATE_WINDOW.toMillis();
+    long now = clock.millis();
+    KeyValue<Long, Long> latest = withRetries(() -> {
+      KeyValue<Long, Long> newest = null;
+      // The DSL materializes a timestamped window store: IQv2 hands back ValueAndTimestamp.
+      try (WindowStoreIterator<ValueAndTimestamp<Long>> iterator = read(StoreNames.RATE_1M, counter,
+          WindowKeyQuery.<String, ValueAndTimestamp<Long>>withKeyAndWindowStartRange(
+              counter, Instant.ofEpochMilli(now - 2 * window), Instant.ofEpochMilli(now)))) {
+        while (iterator.hasNext()) {
+          KeyValue<Long, ValueAndTimestamp<Long>> next = iterator.next();
+          if (next.key + window <= now && (newest == null || next.key > newest.key)) {
+            newest = KeyValue.pair(next.key, next.value.value());
+          }
+        }
+      }
+      return newest;
+    });
+    if (latest == null || latest.key + window < now - window) {
+      return new CounterRate(counter, CounterTopology.RATE_WINDOW, 0, 0.0, null, null);
+    }
+    return new CounterRate(counter, CounterTopology.RATE_WINDOW, latest.value,
+        latest.value * 1000.0 / window, Instant.ofEpochMilli(latest.key), Instant.ofEpochMilli(latest.key + window));
   }
 
   private List<WindowReader.Span> spans(String counter, List<long[]> intervals, long now) {

@@ -53,6 +53,7 @@ public final class HttpApi implements AutoCloseable {
       config.routes.get("/v1/counters/{id}", ctx -> ctx.json(queries.total(counterId(ctx))));
       config.routes.get("/v1/counters/{id}/last",
           ctx -> ctx.json(queries.last(counterId(ctx), duration(ctx, "window", true))));
+      config.routes.get("/v1/counters/{id}/rate", ctx -> ctx.json(queries.rate(counterId(ctx))));
       config.routes.get("/v1/counters/{id}/windows", ctx -> ctx.json(queries.windows(counterId(ctx),
           duration(ctx, "size", true), duration(ctx, "advance", false), instant(ctx, "from"), instant(ctx, "to"))));
       config.routes.get("/health/live", ctx -> ctx.json(Map.of("status", "UP")));

@@ -4,14 +4,19 @@ import dev.tally.schemas.EventDecodingException;
 import dev.tally.schemas.IncrementEvent;
 import dev.tally.schemas.IncrementEventSerde;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.common.metrics.Sensor;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.WindowStore;
 import org.slf4j.Logger;
@@ -21,21 +26,28 @@ import org.slf4j.LoggerFactory;
  * Decodes, validates and counts one increment record: into the all-time total and one bucket of each
  * tier. It reads the raw bytes itself, rather than through a deserializer, so that anything it cannot
  * count goes to the dead-letter sink with its original bytes and a reason, and the stream goes on. Only
- * dead letters are forwarded.
+ * dead letters are forwarded, and the activity ticks below.
+ *
+ * <p>Activity: each counted event adds one to its key in a small pending store; once a second of stream
+ * time, every pending key is forwarded as one {@link CountOutput.ActivityTick} and cleared. The sliding
+ * window downstream sees at most one record per key per second, however hot the key, so its cost per
+ * record stays bounded (about 60 windows for a 1-minute window).
  *
  * <p>Lateness: an event more than {@code grace} older than the newest event time this task has seen is
  * counted in the total but in no window, and reported as a {@code late} dead letter. The newest event
  * time is kept in a store, so a restart or replay decides lateness exactly as before.
  */
-final class CountProcessor implements Processor<byte[], byte[], byte[], byte[]> {
+final class CountProcessor implements Processor<byte[], byte[], String, CountOutput> {
 
   private static final Logger log = LoggerFactory.getLogger(CountProcessor.class);
   private static final String STREAM_TIME_KEY = "max-event-time";
+  static final Duration ACTIVITY_TICK = Duration.ofSeconds(1);
 
   private final IncrementEventSerde serde = new IncrementEventSerde();
   private final TallyConfig config;
   private final Map<String, Sensor> deadLetterSensors = new HashMap<>();
-  private ProcessorContext<byte[], byte[]> context;
+  private ProcessorContext<String, CountOutput> context;
+  private KeyValueStore<String, Long> pendingActivity;
   private KeyValueStore<String, PnCounter> totals;
   private KeyValueStore<String, Long> streamTimeStore;
   private List<TierStore> tiers;
@@ -48,8 +60,10 @@ final class CountProcessor implements Processor<byte[], byte[], byte[], byte[]> 
   }
 
   @Override
-  public void init(ProcessorContext<byte[], byte[]> context) {
+  public void init(ProcessorContext<String, CountOutput> context) {
     this.context = context;
+    this.pendingActivity = context.getStateStore(StoreNames.ACTIVITY_PENDING);
+    context.schedule(ACTIVITY_TICK, PunctuationType.STREAM_TIME, this::tick);
     this.totals = context.getStateStore(StoreNames.COUNTER_TOTALS);
     this.streamTimeStore = context.getStateStore(StoreNames.STREAM_TIME);
     this.tiers = config.tiers().stream()
@@ -84,6 +98,9 @@ final class CountProcessor implements Processor<byte[], byte[], byte[], byte[]> 
       return;
     }
 
+    Long pending = pendingActivity.get(key);
+    pendingActivity.put(key, pending == null ? 1 : pending + 1);
+
     long eventTime = event.getEventTime().toEpochMilli();
     if (streamTime != Long.MIN_VALUE && eventTime < streamTime - config.grace().toMillis()) {
       reject(record, DeadLetters.LATE, "eventTime " + event.getEventTime() + " is more than " + config.grace()
@@ -103,12 +120,23 @@ final class CountProcessor implements Processor<byte[], byte[], byte[], byte[]> 
     }
   }
 
+  private void tick(long timestamp) {
+    List<KeyValue<String, Long>> active = new ArrayList<>();
+    try (KeyValueIterator<String, Long> iterator = pendingActivity.all()) {
+      iterator.forEachRemaining(active::add);
+    }
+    for (KeyValue<String, Long> entry : active) {
+      context.forward(new Record<>(entry.key, new CountOutput.ActivityTick(entry.value), timestamp));
+      pendingActivity.delete(entry.key);
+    }
+  }
+
   private void reject(Record<byte[], byte[]> record, String reason, String message) {
     var source = context.recordMetadata().orElse(null);
     log.debug("dead letter ({}): {} at {}", reason, message, source);
     deadLetterSensors.computeIfAbsent(reason, r -> context.metrics().addRateTotalSensor(
         "tally", "dead-letters", r, Sensor.RecordingLevel.INFO)).record();
-    context.forward(record.withHeaders(DeadLetters.headers(record.headers(), reason, message, source)),
-        CounterTopology.DLQ_SINK);
+    context.forward(new Record<String, CountOutput>(null, new CountOutput.DeadLetter(record.key(), record.value()),
+        record.timestamp(), DeadLetters.headers(record.headers(), reason, message, source)));
   }
 }

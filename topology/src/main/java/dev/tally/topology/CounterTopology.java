@@ -1,57 +1,107 @@
 package dev.tally.topology;
 
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
+import java.time.Duration;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Branched;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Grouped;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Materialized;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.SlidingWindows;
 import org.apache.kafka.streams.state.Stores;
+import org.apache.kafka.streams.state.WindowStore;
 
 /**
  * The counting topology:
  *
  * <pre>
- * tally.increments -&gt; [increments-source] -&gt; [count] -&gt; [dlq-sink] -&gt; tally.dlq
- *                                              stores: counter-totals, counts-1s, counts-1m, counts-1h,
- *                                                      stream-time
+ * tally.increments -&gt; [increments-source] -&gt; [count] -+-&gt; [route-dlq] -&gt; [dlq-unwrap] -&gt; [dlq-sink] -&gt; tally.dlq
+ *   stores: counter-totals, counts-1s, counts-1m,    |
+ *   counts-1h, stream-time, activity-pending         +-&gt; [route-activity] -&gt; [activity-by-counter]
+ *                                                                   -&gt; (repartition "activity", by counter id)
+ *                                                                   -&gt; [rate-1m-sum] store: rate-1m
+
  * </pre>
  *
- * <p>Built with the Processor API so that one processor decodes, validates and updates every store for
- * an event in one pass, and routes what it cannot count to the dead-letter topic with the original bytes.
- * Hopping windows and trailing reads are sums of tier buckets, computed on read, so they cost nothing per
- * event. The input must be keyed by shard key, so no repartition is needed. No record cache: with many
- * distinct keys it costs more than it saves (see PERFORMANCE.md).
+ * <p>One Processor-API node decodes, validates and updates every store for an event in one pass, and
+ * routes what it cannot count to the dead-letter topic with the original bytes. Hopping windows and
+ * trailing reads are sums of tier buckets, computed on read, so they cost nothing per event. The
+ * per-counter rate is a Kafka {@link SlidingWindows} sum over one activity tick per key per second, never
+ * over the raw events; those ticks are the only records repartitioned (by counter id, so shards add up).
+ * The input must be keyed by shard key, so counting itself needs no repartition. No record cache
+ * on the big stores: with many distinct keys it costs more than it saves (see PERFORMANCE.md).
  */
 public final class CounterTopology {
 
   public static final String SOURCE = "increments-source";
   public static final String COUNT = "count";
+  public static final String ROUTE = "route-";
   public static final String DLQ_SINK = "dlq-sink";
+  public static final String RATE_SUM = "rate-1m-sum";
+  /** Name of the repartition topic of activity ticks: {@code <application.id>-activity-repartition}. */
+  public static final String ACTIVITY_REPARTITION = "activity";
+  /** The window of the per-counter rate. */
+  public static final Duration RATE_WINDOW = Duration.ofMinutes(1);
 
   private CounterTopology() {}
 
   public static Topology build(TallyConfig config) {
-    Topology topology = new Topology();
-    topology.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), config.incrementsTopic());
-    topology.addProcessor(COUNT, () -> new CountProcessor(config), SOURCE);
-    topology.addStateStore(
-        Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(StoreNames.COUNTER_TOTALS), Serdes.String(), new PnCounterSerde())
-            .withCachingDisabled(),
-        COUNT);
-    topology.addStateStore(
-        Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(StoreNames.STREAM_TIME), Serdes.String(), Serdes.Long())
-            .withCachingDisabled(),
-        COUNT);
+    StreamsBuilder builder = new StreamsBuilder();
+    builder.addStateStore(Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(StoreNames.COUNTER_TOTALS), Serdes.String(), new PnCounterSerde())
+        .withCachingDisabled());
+    builder.addStateStore(Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(StoreNames.STREAM_TIME), Serdes.String(), Serdes.Long())
+        .withCachingDisabled());
+    // Cached: a hot key's increments of its pending count collapse in memory until the next commit.
+    builder.addStateStore(Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(StoreNames.ACTIVITY_PENDING), Serdes.String(), Serdes.Long())
+        .withCachingEnabled());
     for (Tier tier : config.tiers()) {
-      topology.addStateStore(
-          Stores.windowStoreBuilder(
-                  Stores.persistentWindowStore(tier.store(), tier.retention(), tier.size(), false),
-                  Serdes.String(), new PnCounterSerde())
-              .withCachingDisabled(),
-          COUNT);
+      builder.addStateStore(Stores.windowStoreBuilder(
+              Stores.persistentWindowStore(tier.store(), tier.retention(), tier.size(), false),
+              Serdes.String(), new PnCounterSerde())
+          .withCachingDisabled());
     }
-    topology.addSink(DLQ_SINK, config.dlqTopic(), new ByteArraySerializer(), new ByteArraySerializer(), COUNT);
-    return topology;
+
+    KStream<String, CountOutput> outputs = builder
+        .stream(config.incrementsTopic(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(SOURCE))
+        .process(() -> new CountProcessor(config), Named.as(COUNT), storeNames(config));
+
+    outputs.split(Named.as(ROUTE))
+        .branch((key, output) -> output instanceof CountOutput.DeadLetter, Branched.withConsumer(letters -> letters
+            .map((key, output) -> {
+              CountOutput.DeadLetter letter = (CountOutput.DeadLetter) output;
+              return KeyValue.pair(letter.key(), letter.value());
+            }, Named.as("dlq-unwrap"))
+            .to(config.dlqTopic(), Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(DLQ_SINK)),
+            "dlq"))
+        .defaultBranch(Branched.withConsumer(ticks -> ticks
+            // Shards of one counter are summed: the rate is the counter's, whatever its shard count.
+            .map((shardKey, output) -> KeyValue.pair(ShardKeys.counterOf(shardKey),
+                ((CountOutput.ActivityTick) output).events()), Named.as("activity-by-counter"))
+            .groupByKey(Grouped.with(ACTIVITY_REPARTITION, Serdes.String(), Serdes.Long()))
+            .windowedBy(SlidingWindows.ofTimeDifferenceAndGrace(RATE_WINDOW, CountProcessor.ACTIVITY_TICK))
+            .reduce(Long::sum, Named.as(RATE_SUM),
+                Materialized.<String, Long, WindowStore<Bytes, byte[]>>as(StoreNames.RATE_1M)
+                    .withKeySerde(Serdes.String())
+                    .withValueSerde(Serdes.Long())
+                    .withRetention(RATE_WINDOW.multipliedBy(10))
+                    .withCachingDisabled()),
+            "activity"));
+    return builder.build();
+  }
+
+  private static String[] storeNames(TallyConfig config) {
+    return java.util.stream.Stream.concat(
+            java.util.stream.Stream.of(StoreNames.COUNTER_TOTALS, StoreNames.STREAM_TIME, StoreNames.ACTIVITY_PENDING),
+            config.tiers().stream().map(Tier::store))
+        .toArray(String[]::new);
   }
 }

@@ -19,6 +19,12 @@ public final class ShardKeys {
     return shard == 0 ? counter : counter + SEPARATOR + shard;
   }
 
+  /** The counter a shard key belongs to: {@code c} for {@code c} and for {@code c#k}. */
+  public static String counterOf(String key) {
+    int separator = key.lastIndexOf(SEPARATOR);
+    return separator < 0 ? key : key.substring(0, separator);
+  }
+
   /** True if {@code key} is {@code counter} itself or {@code counter#k} for a k in [1, 64). */
   public static boolean belongsTo(String key, String counter) {
     if (key.equals(counter)) {

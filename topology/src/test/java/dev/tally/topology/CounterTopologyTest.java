@@ -137,8 +137,13 @@ class CounterTopologyTest {
     List<String> names = description.subtopologies().stream()
         .flatMap(s -> s.nodes().stream()).map(TopologyDescription.Node::name).toList();
 
-    assertThat(names).containsExactlyInAnyOrder(CounterTopology.SOURCE, CounterTopology.COUNT, CounterTopology.DLQ_SINK);
-    assertThat(description.toString()).contains(StoreNames.COUNTER_TOTALS).doesNotContain("KSTREAM-", "KTABLE-");
+    assertThat(names).containsExactlyInAnyOrder(CounterTopology.SOURCE, CounterTopology.COUNT, "route-",
+        "route-dlq", "dlq-unwrap", CounterTopology.DLQ_SINK, "route-activity", "activity-by-counter",
+        "activity-repartition-filter", "activity-repartition-sink", "activity-repartition-source",
+        CounterTopology.RATE_SUM);
+    assertThat(description.toString())
+        .contains(StoreNames.COUNTER_TOTALS, StoreNames.COUNTS_1S, StoreNames.RATE_1M)
+        .doesNotContain("KSTREAM-", "KTABLE-");
   }
 
   private void send(String key, IncrementEvent event) {
