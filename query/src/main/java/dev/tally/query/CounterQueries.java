@@ -6,6 +6,7 @@ import dev.tally.topology.StoreNames;
 import dev.tally.topology.TallyConfig;
 import dev.tally.topology.TallyConfig.HoppingWindow;
 import dev.tally.topology.Tier;
+import dev.tally.topology.UniqueSketches;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -15,6 +16,9 @@ import java.util.NavigableMap;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Supplier;
+import java.util.stream.Collector;
+import org.apache.datasketches.hll.HllSketch;
+import org.apache.datasketches.hll.Union;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
@@ -44,6 +48,7 @@ public final class CounterQueries {
   private final KafkaStreams streams;
   private final TallyConfig config;
   private final WindowReader windows;
+  private final WindowReader uniqueWindows;
   private final Clock clock;
   private final Duration retryBudget;
 
@@ -51,6 +56,7 @@ public final class CounterQueries {
     this.streams = streams;
     this.config = config;
     this.windows = new WindowReader(config.tiers());
+    this.uniqueWindows = new WindowReader(config.uniqueTiers());
     this.clock = clock;
     this.retryBudget = retryBudget;
   }
@@ -73,8 +79,8 @@ public final class CounterQueries {
     }
     long now = clock.millis();
     long to = WindowReader.ceil(now + 1, config.tiers().get(0).sizeMs());
-    WindowReader.Span span = spans(counter, List.of(new long[] {to - window.toMillis(), to}), now).get(0);
-    return new TrailingCount(counter, span.count(), span.from(), span.to(), span.granularity());
+    WindowReader.Span<Long> span = spans(counter, List.of(new long[] {to - window.toMillis(), to}), now).get(0);
+    return new TrailingCount(counter, span.value(), span.from(), span.to(), span.granularity());
   }
 
   /**
@@ -125,8 +131,8 @@ public final class CounterQueries {
     }
     List<WindowSeries.Window> result = new ArrayList<>();
     Duration granularity = config.tiers().get(0).size();
-    for (WindowReader.Span span : spans(counter, intervals, now)) {
-      result.add(new WindowSeries.Window(span.from(), span.to(), span.count()));
+    for (WindowReader.Span<Long> span : spans(counter, intervals, now)) {
+      result.add(new WindowSeries.Window(span.from(), span.to(), span.value()));
       granularity = span.granularity().compareTo(granularity) > 0 ? span.granularity() : granularity;
     }
     return new WindowSeries(counter, size, advance, granularity, result);
@@ -161,17 +167,70 @@ public final class CounterQueries {
         latest.value * 1000.0 / window, Instant.ofEpochMilli(latest.key), Instant.ofEpochMilli(latest.key + window));
   }
 
-  private List<WindowReader.Span> spans(String counter, List<long[]> intervals, long now) {
+  /** At most this many counters in one unique-count union. */
+  public static final int MAX_UNION_COUNTERS = 1_000;
+
+  /**
+   * Distinct items of {@code counters} together: all time when {@code from} and {@code to} are null,
+   * else the union of the hour and day sketches covering [from, to) (rounded outwards to whole hours,
+   * or days past the hourly retention).
+   *
+   * @param confidence standard deviations of the bounds: 1, 2 or 3
+   */
+  public UniqueCount uniques(List<String> counters, Instant from, Instant to, int confidence) {
+    if (confidence < 1 || confidence > 3) {
+      throw new BadRequestException("confidence must be 1, 2 or 3 standard deviations, got " + confidence);
+    }
+    if (counters.isEmpty() || counters.size() > MAX_UNION_COUNTERS) {
+      throw new BadRequestException("give 1 to " + MAX_UNION_COUNTERS + " counters, got " + counters.size());
+    }
+    Collector<HllSketch, Union, HllSketch> union = UniqueSketches.unionOf(config.hllLgK());
+    if (from == null && to == null) {
+      HllSketch sketch = withRetries(() -> counters.stream()
+          .map(counter -> read(StoreNames.UNIQUES_ALL, counter, KeyQuery.<String, HllSketch>withKey(counter)))
+          .filter(java.util.Objects::nonNull)
+          .collect(union));
+      return estimate(counters, sketch, confidence, null, null, null);
+    }
+    long now = clock.millis();
+    long end = to == null ? now + 1 : to.toEpochMilli();
+    if (from == null || from.toEpochMilli() > end) {
+      throw new BadRequestException("a unique-count range needs from, at or before to");
+    }
+    WindowReader.Span<HllSketch> span = withRetries(() -> uniqueWindows.read(counters,
+        List.of(new long[] {from.toEpochMilli(), end}), now, this::readBuckets, union)).get(0);
+    return estimate(counters, span.value(), confidence, span.from(), span.to(), span.granularity());
+  }
+
+  /** Distinct items of {@code counter} in the trailing {@code window}, rounded outwards to whole buckets. */
+  public UniqueCount uniques(String counter, Duration window, int confidence) {
+    if (window.isNegative() || window.isZero() || window.compareTo(uniqueWindows.longestRetention()) > 0) {
+      throw new BadRequestException("window must be positive and at most " + uniqueWindows.longestRetention()
+          + ", got " + window);
+    }
+    long now = clock.millis();
+    return uniques(List.of(counter), Instant.ofEpochMilli(now + 1 - window.toMillis()), Instant.ofEpochMilli(now + 1),
+        confidence);
+  }
+
+  private static UniqueCount estimate(List<String> counters, HllSketch sketch, int confidence, Instant from,
+      Instant to, Duration granularity) {
+    return new UniqueCount(counters, Math.round(sketch.getEstimate()),
+        (long) Math.floor(sketch.getLowerBound(confidence)), (long) Math.ceil(sketch.getUpperBound(confidence)),
+        confidence, from, to, granularity);
+  }
+
+  private List<WindowReader.Span<Long>> spans(String counter, List<long[]> intervals, long now) {
     return withRetries(() -> windows.counts(List.of(counter), intervals, now, this::readBuckets));
   }
 
-  private NavigableMap<Long, PnCounter> readBuckets(String key, Tier tier, long fromStart, long toStart) {
-    NavigableMap<Long, PnCounter> buckets = new TreeMap<>();
-    try (WindowStoreIterator<PnCounter> iterator = read(tier.store(), key,
-        WindowKeyQuery.<String, PnCounter>withKeyAndWindowStartRange(
+  private <V> NavigableMap<Long, V> readBuckets(String key, Tier tier, long fromStart, long toStart) {
+    NavigableMap<Long, V> buckets = new TreeMap<>();
+    try (WindowStoreIterator<V> iterator = read(tier.store(), key,
+        WindowKeyQuery.<String, V>withKeyAndWindowStartRange(
             key, Instant.ofEpochMilli(fromStart), Instant.ofEpochMilli(toStart)))) {
       while (iterator.hasNext()) {
-        KeyValue<Long, PnCounter> bucket = iterator.next();
+        KeyValue<Long, V> bucket = iterator.next();
         buckets.put(bucket.key, bucket.value);
       }
     }

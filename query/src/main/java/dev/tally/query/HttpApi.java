@@ -1,5 +1,7 @@
 package dev.tally.query;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
@@ -14,6 +16,8 @@ import io.javalin.json.JavalinJackson;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.apache.kafka.streams.KafkaStreams;
@@ -29,6 +33,7 @@ public final class HttpApi implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
   private static final long MAX_REQUEST_BYTES = 16L * 1024 * 1024;
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Javalin app;
 
@@ -53,6 +58,34 @@ public final class HttpApi implements AutoCloseable {
       config.routes.get("/v1/counters/{id}", ctx -> ctx.json(queries.total(counterId(ctx))));
       config.routes.get("/v1/counters/{id}/last",
           ctx -> ctx.json(queries.last(counterId(ctx), duration(ctx, "window", true))));
+      config.routes.get("/v1/counters/{id}/uniques", ctx -> {
+        String counter = counterId(ctx);
+        String window = ctx.queryParamAsClass("window", String.class).getOrDefault("all");
+        Instant from = instant(ctx, "from");
+        Instant to = instant(ctx, "to");
+        int confidence = confidence(ctx.queryParam("confidence"));
+        if (from != null || to != null || window.equals("all")) {
+          ctx.json(queries.uniques(List.of(counter), from, to, confidence));
+        } else {
+          ctx.json(queries.uniques(counter, duration(ctx, "window", true), confidence));
+        }
+      });
+      config.routes.post("/v1/uniques/union", ctx -> {
+        JsonNode body = json(ctx.body());
+        List<String> counters = new ArrayList<>();
+        if (body.get("counters") == null || !body.get("counters").isArray()) {
+          throw new BadRequestException("body must hold \"counters\": an array of counter ids");
+        }
+        for (JsonNode counter : body.get("counters")) {
+          String id = counter.isTextual() ? counter.textValue() : null;
+          CounterIds.problem(id).ifPresent(problem -> {
+            throw new BadRequestException(problem);
+          });
+          counters.add(id);
+        }
+        ctx.json(queries.uniques(counters, instant(body, "from"), instant(body, "to"),
+            confidence(body.has("confidence") ? body.get("confidence").asText() : null)));
+      });
       config.routes.get("/v1/counters/{id}/rate", ctx -> ctx.json(queries.rate(counterId(ctx))));
       config.routes.get("/v1/counters/{id}/windows", ctx -> ctx.json(queries.windows(counterId(ctx),
           duration(ctx, "size", true), duration(ctx, "advance", false), instant(ctx, "from"), instant(ctx, "to"))));
@@ -115,8 +148,34 @@ public final class HttpApi implements AutoCloseable {
     }
   }
 
+  private static int confidence(String value) {
+    if (value == null || value.isBlank()) {
+      return 2;
+    }
+    if (!value.matches("[123]")) {
+      throw new BadRequestException("confidence must be 1, 2 or 3 standard deviations, got '" + value + "'");
+    }
+    return Integer.parseInt(value);
+  }
+
+  private static JsonNode json(String body) {
+    try {
+      return JSON.readTree(body == null || body.isBlank() ? "{}" : body);
+    } catch (JsonProcessingException e) {
+      throw new BadRequestException("body is not valid JSON: " + e.getOriginalMessage());
+    }
+  }
+
+  private static Instant instant(JsonNode body, String name) {
+    JsonNode value = body.get(name);
+    return value == null || value.isNull() ? null : instant(name, value.asText());
+  }
+
   private static Instant instant(Context ctx, String name) {
-    String value = ctx.queryParam(name);
+    return instant(name, ctx.queryParam(name));
+  }
+
+  private static Instant instant(String name, String value) {
     if (value == null || value.isBlank()) {
       return null;
     }

@@ -9,6 +9,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.stream.Collector;
+import java.util.stream.Collectors;
 
 /**
  * Answers time-range questions from tiered buckets: the count in any interval is the sum of the coarsest
@@ -20,13 +22,13 @@ import java.util.NavigableMap;
 public final class WindowReader {
 
   /** Reads buckets of one tier for one shard key. */
-  public interface BucketSource {
-    /** Buckets with start in [fromStart, toStart], by start; missing buckets are zero. */
-    NavigableMap<Long, PnCounter> buckets(String key, Tier tier, long fromStart, long toStart);
+  public interface BucketSource<V> {
+    /** Buckets with start in [fromStart, toStart], by start; missing buckets are empty. */
+    NavigableMap<Long, V> buckets(String key, Tier tier, long fromStart, long toStart);
   }
 
-  /** The count in [from, to), with the granularity its ends were rounded to. */
-  public record Span(Instant from, Instant to, Duration granularity, long count) {}
+  /** The buckets of [from, to) combined into {@code value}, with the granularity its ends were rounded to. */
+  public record Span<R>(Instant from, Instant to, Duration granularity, R value) {}
 
   private record Piece(Tier tier, long from, long to) {}
 
@@ -41,10 +43,24 @@ public final class WindowReader {
     return tiers.get(tiers.size() - 1).retention();
   }
 
-  /** The counts in each of {@code intervals} ([from, to) in epoch ms) of the shard keys, summed. */
-  public List<Span> counts(List<String> keys, List<long[]> intervals, long now, BucketSource source) {
-    List<Span> spans = new ArrayList<>();
-    List<List<Piece>> plans = new ArrayList<>();
+  public Duration finest() {
+    return tiers.get(0).size();
+  }
+
+  /** The net counts in each of {@code intervals} ([from, to) in epoch ms) of the shard keys together. */
+  public List<Span<Long>> counts(List<String> keys, List<long[]> intervals, long now,
+      BucketSource<PnCounter> source) {
+    return read(keys, intervals, now, source,
+        Collectors.collectingAndThen(Collectors.reducing(PnCounter.ZERO, PnCounter::plus), PnCounter::total));
+  }
+
+  /**
+   * Each of {@code intervals} ([from, to) in epoch ms), rounded outwards to the retained tiers, as the
+   * buckets of all shard keys that cover it, gathered by {@code collector}.
+   */
+  public <V, R> List<Span<R>> read(List<String> keys, List<long[]> intervals, long now,
+      BucketSource<V> source, Collector<V, ?, R> collector) {
+    List<Span<List<Piece>>> plans = new ArrayList<>();
     for (long[] interval : intervals) {
       Tier fromTier = retainedTier(interval[0], now);
       Tier toTier = retainedTier(interval[1], now);
@@ -52,36 +68,30 @@ public final class WindowReader {
       long to = ceil(interval[1], toTier.sizeMs());
       List<Piece> pieces = new ArrayList<>();
       decompose(from, to, tiers.size() - 1, pieces);
-      plans.add(pieces);
       Duration granularity = fromTier.size().compareTo(toTier.size()) >= 0 ? fromTier.size() : toTier.size();
-      spans.add(new Span(Instant.ofEpochMilli(from), Instant.ofEpochMilli(to), granularity, 0));
+      plans.add(new Span<>(Instant.ofEpochMilli(from), Instant.ofEpochMilli(to), granularity, pieces));
     }
 
     // One read per tier and key, over the union of that tier's pieces.
     Map<Tier, long[]> ranges = new HashMap<>();
-    plans.stream().flatMap(List::stream).forEach(p -> ranges.merge(p.tier(), new long[] {p.from(), p.to()},
-        (a, b) -> new long[] {Math.min(a[0], b[0]), Math.max(a[1], b[1])}));
-    Map<Tier, List<NavigableMap<Long, PnCounter>>> buckets = new HashMap<>();
+    plans.stream().flatMap(plan -> plan.value().stream()).forEach(p -> ranges.merge(p.tier(),
+        new long[] {p.from(), p.to()}, (a, b) -> new long[] {Math.min(a[0], b[0]), Math.max(a[1], b[1])}));
+    Map<Tier, List<NavigableMap<Long, V>>> buckets = new HashMap<>();
     ranges.forEach((tier, range) -> {
-      List<NavigableMap<Long, PnCounter>> perKey = new ArrayList<>();
+      List<NavigableMap<Long, V>> perKey = new ArrayList<>();
       for (String key : keys) {
         perKey.add(source.buckets(key, tier, range[0], range[1] - tier.sizeMs()));
       }
       buckets.put(tier, perKey);
     });
 
-    List<Span> result = new ArrayList<>();
-    for (int i = 0; i < spans.size(); i++) {
-      PnCounter sum = PnCounter.ZERO;
-      for (Piece piece : plans.get(i)) {
-        for (NavigableMap<Long, PnCounter> keyBuckets : buckets.get(piece.tier())) {
-          for (PnCounter bucket : keyBuckets.subMap(piece.from(), true, piece.to(), false).values()) {
-            sum = sum.plus(bucket);
-          }
-        }
-      }
-      Span span = spans.get(i);
-      result.add(new Span(span.from(), span.to(), span.granularity(), sum.total()));
+    List<Span<R>> result = new ArrayList<>();
+    for (Span<List<Piece>> plan : plans) {
+      R value = plan.value().stream()
+          .flatMap(piece -> buckets.get(piece.tier()).stream()
+              .flatMap(keyBuckets -> keyBuckets.subMap(piece.from(), true, piece.to(), false).values().stream()))
+          .collect(collector);
+      result.add(new Span<>(plan.from(), plan.to(), plan.granularity(), value));
     }
     return result;
   }

@@ -88,9 +88,9 @@ class WindowReaderTest {
         Duration.parse("P6DT23H"), Duration.ofDays(8), Duration.ofDays(9));
     long to = WindowReader.ceil(now + 1, 1000);
     for (Duration window : windows) {
-      WindowReader.Span span = reader.counts(List.of("c"), List.of(new long[] {to - window.toMillis(), to}), now,
+      WindowReader.Span<Long> span = reader.counts(List.of("c"), List.of(new long[] {to - window.toMillis(), to}), now,
           this::buckets).get(0);
-      assertThat(span.count()).as(window + " " + span).isEqualTo(bruteForce(span.from(), span.to()));
+      assertThat(span.value()).as(window + " " + span).isEqualTo(bruteForce(span.from(), span.to()));
       assertThat(span.to().toEpochMilli()).isEqualTo(to);
       assertThat(span.from().toEpochMilli()).isLessThanOrEqualTo(to - window.toMillis());
     }
@@ -115,14 +115,14 @@ class WindowReaderTest {
     // 17 min off the hour, so that whatever minute `to` falls in, one edge holds whole minutes.
     long window = Duration.parse("P1DT17M23S").toMillis();
     Set<Duration> tiersRead = new HashSet<>();
-    WindowReader.Span span = reader.counts(List.of("c"), List.of(new long[] {to - window, to}), now,
+    WindowReader.Span<Long> span = reader.counts(List.of("c"), List.of(new long[] {to - window, to}), now,
         (key, tier, from, last) -> {
           tiersRead.add(tier.size());
           return buckets(key, tier, from, last);
         }).get(0);
 
     assertThat(tiersRead).containsExactlyInAnyOrder(Duration.ofSeconds(1), Duration.ofMinutes(1), Duration.ofHours(1));
-    assertThat(span.count()).isEqualTo(bruteForce(span.from(), span.to()));
+    assertThat(span.value()).isEqualTo(bruteForce(span.from(), span.to()));
   }
 
   @Test
@@ -134,18 +134,18 @@ class WindowReaderTest {
     for (long s = WindowReader.ceil(now - Duration.ofHours(30).toMillis(), advance); s < now; s += advance) {
       intervals.add(new long[] {s, s + size});
     }
-    List<WindowReader.Span> spans = reader.counts(List.of("c"), intervals, now, this::buckets);
+    List<WindowReader.Span<Long>> spans = reader.counts(List.of("c"), intervals, now, this::buckets);
 
     assertThat(spans).hasSize(intervals.size());
     for (int i = 0; i < spans.size(); i++) {
-      WindowReader.Span span = spans.get(i);
+      WindowReader.Span<Long> span = spans.get(i);
       assertThat(span.from().toEpochMilli()).isEqualTo(intervals.get(i)[0]);
       assertThat(span.to().toEpochMilli()).isEqualTo(intervals.get(i)[1]);
-      assertThat(span.count()).as(span.toString()).isEqualTo(bruteForce(span.from(), span.to()));
+      assertThat(span.value()).as(span.toString()).isEqualTo(bruteForce(span.from(), span.to()));
     }
   }
 
-  private static WindowReader.Span span(WindowReader reader, long to, Duration window) {
+  private static WindowReader.Span<Long> span(WindowReader reader, long to, Duration window) {
     return reader.counts(List.of("c"), List.of(new long[] {to - window.toMillis(), to}), now,
         WindowReaderTest::bucketsOf).get(0);
   }

@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.apache.datasketches.hll.HllSketch;
 import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -24,7 +25,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Decodes, validates and counts one increment record: into the all-time total and one bucket of each
- * tier. It reads the raw bytes itself, rather than through a deserializer, so that anything it cannot
+ * tier, and its item, if any, into the all-time and windowed unique sketches. It reads the raw bytes itself, rather than through a deserializer, so that anything it cannot
  * count goes to the dead-letter sink with its original bytes and a reason, and the stream goes on. Only
  * dead letters are forwarded, and the activity ticks below.
  *
@@ -51,9 +52,13 @@ final class CountProcessor implements Processor<byte[], byte[], String, CountOut
   private KeyValueStore<String, PnCounter> totals;
   private KeyValueStore<String, Long> streamTimeStore;
   private List<TierStore> tiers;
+  private KeyValueStore<String, HllSketch> uniquesAll;
+  private List<SketchTierStore> uniqueTiers;
   private long streamTime = Long.MIN_VALUE;
 
   private record TierStore(Tier tier, WindowStore<String, PnCounter> store) {}
+
+  private record SketchTierStore(Tier tier, WindowStore<String, HllSketch> store) {}
 
   CountProcessor(TallyConfig config) {
     this.config = config;
@@ -68,6 +73,10 @@ final class CountProcessor implements Processor<byte[], byte[], String, CountOut
     this.streamTimeStore = context.getStateStore(StoreNames.STREAM_TIME);
     this.tiers = config.tiers().stream()
         .map(tier -> new TierStore(tier, context.<WindowStore<String, PnCounter>>getStateStore(tier.store())))
+        .toList();
+    this.uniquesAll = context.getStateStore(StoreNames.UNIQUES_ALL);
+    this.uniqueTiers = config.uniqueTiers().stream()
+        .map(tier -> new SketchTierStore(tier, context.<WindowStore<String, HllSketch>>getStateStore(tier.store())))
         .toList();
     Long stored = streamTimeStore.get(STREAM_TIME_KEY);
     this.streamTime = stored == null ? Long.MIN_VALUE : stored;
@@ -98,6 +107,10 @@ final class CountProcessor implements Processor<byte[], byte[], String, CountOut
       return;
     }
 
+    String item = event.getItem();
+    if (item != null) {
+      uniquesAll.put(key, UniqueSketches.add(uniquesAll.get(key), item, config.hllLgK()));
+    }
     Long pending = pendingActivity.get(key);
     pendingActivity.put(key, pending == null ? 1 : pending + 1);
 
@@ -117,6 +130,12 @@ final class CountProcessor implements Processor<byte[], byte[], String, CountOut
       long start = tier.tier().bucketStart(eventTime);
       PnCounter bucket = tier.store().fetch(key, start);
       tier.store().put(key, (bucket == null ? PnCounter.ZERO : bucket).plus(delta), start);
+    }
+    if (item != null) {
+      for (SketchTierStore tier : uniqueTiers) {
+        long start = tier.tier().bucketStart(eventTime);
+        tier.store().put(key, UniqueSketches.add(tier.store().fetch(key, start), item, config.hllLgK()), start);
+      }
     }
   }
 

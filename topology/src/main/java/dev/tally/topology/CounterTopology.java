@@ -21,12 +21,12 @@ import org.apache.kafka.streams.state.WindowStore;
  * The counting topology:
  *
  * <pre>
- * tally.increments -&gt; [increments-source] -&gt; [count] -+-&gt; [route-dlq] -&gt; [dlq-unwrap] -&gt; [dlq-sink] -&gt; tally.dlq
- *   stores: counter-totals, counts-1s, counts-1m,    |
- *   counts-1h, stream-time, activity-pending         +-&gt; [route-activity] -&gt; [activity-by-counter]
- *                                                                   -&gt; (repartition "activity", by counter id)
- *                                                                   -&gt; [rate-1m-sum] store: rate-1m
-
+ * tally.increments -&gt; [increments-source] -&gt; [count] -&gt; [route-]
+ *     [count] stores: counter-totals, counts-1s, counts-1m, counts-1h, uniques-all, uniques-1h,
+ *                     uniques-1d, stream-time, activity-pending
+ *     [route-] -&gt; [route-dlq] -&gt; [dlq-unwrap] -&gt; [dlq-sink] -&gt; tally.dlq
+ *     [route-] -&gt; [route-activity] -&gt; [activity-by-counter] -&gt; (repartition "activity", by counter id)
+ *              -&gt; [rate-1m-sum] store: rate-1m
  * </pre>
  *
  * <p>One Processor-API node decodes, validates and updates every store for an event in one pass, and
@@ -69,6 +69,15 @@ public final class CounterTopology {
               Serdes.String(), new PnCounterSerde())
           .withCachingDisabled());
     }
+    builder.addStateStore(Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(StoreNames.UNIQUES_ALL), Serdes.String(), new HllSketchSerde())
+        .withCachingDisabled());
+    for (Tier tier : config.uniqueTiers()) {
+      builder.addStateStore(Stores.windowStoreBuilder(
+              Stores.persistentWindowStore(tier.store(), tier.retention(), tier.size(), false),
+              Serdes.String(), new HllSketchSerde())
+          .withCachingDisabled());
+    }
 
     KStream<String, CountOutput> outputs = builder
         .stream(config.incrementsTopic(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(SOURCE))
@@ -100,8 +109,9 @@ public final class CounterTopology {
 
   private static String[] storeNames(TallyConfig config) {
     return java.util.stream.Stream.concat(
-            java.util.stream.Stream.of(StoreNames.COUNTER_TOTALS, StoreNames.STREAM_TIME, StoreNames.ACTIVITY_PENDING),
-            config.tiers().stream().map(Tier::store))
+            java.util.stream.Stream.of(StoreNames.COUNTER_TOTALS, StoreNames.STREAM_TIME, StoreNames.ACTIVITY_PENDING,
+                StoreNames.UNIQUES_ALL),
+            java.util.stream.Stream.concat(config.tiers().stream(), config.uniqueTiers().stream()).map(Tier::store))
         .toArray(String[]::new);
   }
 }

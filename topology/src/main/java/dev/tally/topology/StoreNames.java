@@ -11,6 +11,11 @@ public final class StoreNames {
   public static final String COUNTS_1S = "counts-1s";
   public static final String COUNTS_1M = "counts-1m";
   public static final String COUNTS_1H = "counts-1h";
+  /** Key-value: shard key to the {@code HllSketch} of its items, all time. */
+  public static final String UNIQUES_ALL = "uniques-all";
+  /** Window stores: shard key and bucket start to the {@code HllSketch} of that hour's or day's items. */
+  public static final String UNIQUES_1H = "uniques-1h";
+  public static final String UNIQUES_1D = "uniques-1d";
   /** Key-value: the newest event time this task has seen, which decides what is late. */
   public static final String STREAM_TIME = "stream-time";
 

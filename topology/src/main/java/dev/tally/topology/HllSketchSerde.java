@@ -1,0 +1,34 @@
+package dev.tally.topology;
+
+import org.apache.datasketches.hll.HllSketch;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serializer;
+
+/**
+ * {@link HllSketch} in the library's compact serialized form: the smallest image for its mode (a short
+ * coupon list for few items, the dense HLL_4 array beyond). Read back as an updatable heap sketch; the
+ * format is DataSketches' own, stable across its releases.
+ */
+public final class HllSketchSerde implements Serde<HllSketch> {
+
+  @Override
+  public Serializer<HllSketch> serializer() {
+    return (topic, sketch) -> sketch == null ? null : sketch.toCompactByteArray();
+  }
+
+  @Override
+  public Deserializer<HllSketch> deserializer() {
+    return (topic, bytes) -> {
+      if (bytes == null) {
+        return null;
+      }
+      try {
+        return HllSketch.heapify(bytes);
+      } catch (RuntimeException e) {
+        throw new SerializationException("not a serialized HllSketch (" + bytes.length + " bytes)", e);
+      }
+    };
+  }
+}
