@@ -1,5 +1,6 @@
 package dev.tally.app;
 
+import dev.tally.topology.TallyConfig;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -15,6 +16,7 @@ import java.util.Optional;
  * @param applicationId the Kafka Streams application id; instances with the same id share the work
  * @param processingGuarantee {@code exactly_once_v2} or {@code at_least_once}
  * @param streamThreads Kafka Streams threads in this instance
+ * @param hotEventsPerSecond rate per shard above which a counter gets four times the shards
  */
 public record NodeSettings(
     Optional<String> bootstrapServers,
@@ -25,10 +27,16 @@ public record NodeSettings(
     int partitions,
     String applicationId,
     String processingGuarantee,
-    int streamThreads) {
+    int streamThreads,
+    double hotEventsPerSecond) {
+
+  /** The topology's settings for this instance. */
+  public TallyConfig topology() {
+    return TallyConfig.defaults().withHotEventsPerSecond(hotEventsPerSecond);
+  }
 
   public static NodeSettings defaults() {
     return new NodeSettings(Optional.empty(), 9092, "localhost", 7070, Path.of("data"), 6, "tally",
-        "exactly_once_v2", 2);
+        "exactly_once_v2", 2, 10_000);
   }
 }

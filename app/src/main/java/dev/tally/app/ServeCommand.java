@@ -48,10 +48,14 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--threads", defaultValue = "2", description = "Stream threads (default: ${DEFAULT-VALUE}).")
   int threads;
 
+  @Option(names = "--hot-events-per-second", defaultValue = "10000",
+      description = "A counter above this rate per shard gets four times the shards (default: ${DEFAULT-VALUE}).")
+  double hotEventsPerSecond;
+
   @Override
   public Integer call() throws InterruptedException {
     NodeSettings settings = new NodeSettings(Optional.ofNullable(bootstrapServers), kafkaPort, host, port,
-        dataDir, partitions, applicationId, processingGuarantee, threads);
+        dataDir, partitions, applicationId, processingGuarantee, threads, hotEventsPerSecond);
     TallyNode node = TallyNode.start(settings);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -1,6 +1,9 @@
 package dev.tally.app;
 
+import dev.tally.ingest.Coalescer;
 import dev.tally.ingest.IngestService;
+import dev.tally.ingest.ShardCounts;
+import dev.tally.ingest.ShardPins;
 import dev.tally.ingest.TallyProducer;
 import dev.tally.query.CounterQueries;
 import dev.tally.query.HttpApi;
@@ -15,6 +18,7 @@ import java.util.Properties;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -53,7 +57,7 @@ public final class TallyNode implements AutoCloseable {
   }
 
   private void startParts(NodeSettings settings) {
-    TallyConfig config = TallyConfig.defaults();
+    TallyConfig config = settings.topology();
     if (settings.bootstrapServers().isPresent()) {
       bootstrapServers = settings.bootstrapServers().get();
     } else {
@@ -78,11 +82,18 @@ public final class TallyNode implements AutoCloseable {
         .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)));
     streams.start();
 
-    TallyProducer producer = new TallyProducer(bootstrapServers, config.incrementsTopic());
+    ShardCounts shardCounts = new ShardCounts(bootstrapServers, config.shardConfigTopic());
+    started.push(shardCounts);
+    TallyProducer producer = new TallyProducer(
+        Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers), config.incrementsTopic(), shardCounts::of);
     started.push(producer);
-    IngestService ingest = new IngestService(producer, Clock.systemUTC(), SEND_TIMEOUT, config.maxFutureSkew());
+    Coalescer coalescer = new Coalescer(producer, Coalescer.DEFAULT_INTERVAL);
+    started.push(coalescer);
+    IngestService ingest = new IngestService(coalescer, Clock.systemUTC(), SEND_TIMEOUT, config.maxFutureSkew());
     CounterQueries queries = new CounterQueries(streams, config, Clock.systemUTC(), READ_RETRY_BUDGET);
-    http = new HttpApi(ingest, queries, streams::state);
+    ShardPins pins = new ShardPins(bootstrapServers, config.shardConfigTopic(), queries::shards, Clock.systemUTC());
+    started.push(pins);
+    http = new HttpApi(ingest, pins, queries, streams::state);
     started.push(http);
     http.start("0.0.0.0", httpPort);
   }

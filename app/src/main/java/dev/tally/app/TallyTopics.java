@@ -13,8 +13,6 @@ import org.apache.kafka.common.errors.TopicExistsException;
 /** Creates Tally's topics if they do not exist yet; existing topics are left as they are. */
 final class TallyTopics {
 
-  static final String SHARD_CONFIG_TOPIC = "tally.shard-config";
-
   private TallyTopics() {}
 
   /** Replication is left to the cluster's {@code default.replication.factor} (1 on the embedded broker). */
@@ -22,7 +20,7 @@ final class TallyTopics {
     List<NewTopic> topics = List.of(
         new NewTopic(config.incrementsTopic(), Optional.of(partitions), Optional.empty()),
         new NewTopic(config.dlqTopic(), Optional.of(partitions), Optional.empty()),
-        new NewTopic(SHARD_CONFIG_TOPIC, Optional.of(1), Optional.empty())
+        new NewTopic(config.shardConfigTopic(), Optional.of(1), Optional.empty())
             .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
     admin.createTopics(topics).values().forEach((name, future) -> {
       try {

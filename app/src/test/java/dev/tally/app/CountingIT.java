@@ -49,7 +49,7 @@ class CountingIT {
   @BeforeAll
   static void start() {
     node = TallyNode.start(new NodeSettings(Optional.empty(), 0, "localhost", 0, dataDir, 6,
-        "counting-it-" + UUID.randomUUID(), "exactly_once_v2", 2));
+        "counting-it-" + UUID.randomUUID(), "exactly_once_v2", 2, 10_000));
     client = new TallyClient(node.httpPort());
   }
 

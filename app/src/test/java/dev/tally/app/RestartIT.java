@@ -19,7 +19,7 @@ class RestartIT {
   @Test
   void totalsSurviveARestartOnTheSameDataDir() {
     NodeSettings settings = new NodeSettings(Optional.empty(), Ports.free(), "localhost", Ports.free(), dataDir,
-        3, "restart-it-" + UUID.randomUUID(), "exactly_once_v2", 1);
+        3, "restart-it-" + UUID.randomUUID(), "exactly_once_v2", 1, 10_000);
     long[][] expected = new long[10][];
     try (TallyNode node = TallyNode.start(settings)) {
       TallyClient client = new TallyClient(node.httpPort());

@@ -43,7 +43,7 @@ class UniquesIT {
   @BeforeAll
   static void start() {
     node = TallyNode.start(new NodeSettings(Optional.empty(), 0, "localhost", 0, dataDir, 3,
-        "uniques-it-" + UUID.randomUUID(), "exactly_once_v2", 2));
+        "uniques-it-" + UUID.randomUUID(), "exactly_once_v2", 2, 10_000));
     client = new TallyClient(node.httpPort());
 
     Random random = new Random(50_000);

@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The logic behind the HTTP ingest endpoints: parse and validate, then send through {@link TallyProducer}
+ * The logic behind the HTTP ingest endpoints: parse and validate, then send (through {@link TallyProducer},
+ * usually behind a {@link Coalescer})
  * and wait for the broker's acknowledgement, so an accepted event is durable before the client hears so.
  */
 public final class IngestService {
@@ -25,14 +26,14 @@ public final class IngestService {
   /** At most this many rejections are listed in a batch response; the count covers all. */
   static final int MAX_LISTED_REJECTIONS = 100;
 
-  private final TallyProducer producer;
+  private final EventSender producer;
   private final Clock clock;
   private final Duration sendTimeout;
   private final Duration maxFutureSkew;
   private final ObjectMapper json = new ObjectMapper();
 
   /** @param maxFutureSkew how far in the future an event time may lie; the topology's limit */
-  public IngestService(TallyProducer producer, Clock clock, Duration sendTimeout, Duration maxFutureSkew) {
+  public IngestService(EventSender producer, Clock clock, Duration sendTimeout, Duration maxFutureSkew) {
     this.producer = producer;
     this.clock = clock;
     this.sendTimeout = sendTimeout;

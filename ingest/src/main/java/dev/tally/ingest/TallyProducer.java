@@ -2,8 +2,11 @@ package dev.tally.ingest;
 
 import dev.tally.schemas.IncrementEvent;
 import dev.tally.schemas.IncrementEventSerde;
+import dev.tally.topology.ShardKeys;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.ToIntFunction;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -11,21 +14,28 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * Writes increment events to {@code tally.increments}, keyed by the counter's shard key. Idempotent with
+ * Writes increment events to {@code tally.increments}, keyed by the counter's shard key: a counter with n
+ * shards sends each event to a random one of {@code c}, {@code c#1} .. {@code c#(n-1)}. Idempotent with
  * {@code acks=all}: an event whose future completed is on every in-sync replica and is written once even
  * if the producer retried. Thread-safe.
  */
-public final class TallyProducer implements AutoCloseable {
+public final class TallyProducer implements EventSender, AutoCloseable {
 
   private final KafkaProducer<String, IncrementEvent> producer;
   private final String topic;
+  private final ToIntFunction<String> shards;
 
+  /** A producer that writes every counter to its shard 0 (its own id). */
   public TallyProducer(String bootstrapServers, String topic) {
-    this(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers), topic);
+    this(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers), topic, counter -> 1);
   }
 
-  /** A producer with Tally's settings, overridden by {@code overrides}. */
-  public TallyProducer(Map<String, Object> overrides, String topic) {
+  /**
+   * A producer with Tally's settings, overridden by {@code overrides}.
+   *
+   * @param shards the current shard count of a counter, e.g. {@link ShardCounts#of}
+   */
+  public TallyProducer(Map<String, Object> overrides, String topic, ToIntFunction<String> shards) {
     Map<String, Object> config = new java.util.HashMap<>(Map.of(
         ProducerConfig.ACKS_CONFIG, "all",
         ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
@@ -36,12 +46,17 @@ public final class TallyProducer implements AutoCloseable {
     IncrementEventSerde serde = new IncrementEventSerde();
     this.producer = new KafkaProducer<>(config, new StringSerializer(), serde.serializer());
     this.topic = topic;
+    this.shards = shards;
   }
 
-  /** Sends {@code event} keyed by its counter; the future completes once the broker has it. */
+  /** Sends {@code event} keyed by one of its counter's shard keys; the future completes once the broker has it. */
+  @Override
   public CompletableFuture<RecordMetadata> send(IncrementEvent event) {
+    String counter = event.getCounter();
+    int count = shards.applyAsInt(counter);
+    String key = count <= 1 ? counter : ShardKeys.of(counter, ThreadLocalRandom.current().nextInt(count));
     CompletableFuture<RecordMetadata> result = new CompletableFuture<>();
-    producer.send(new ProducerRecord<>(topic, event.getCounter(), event), (metadata, error) -> {
+    producer.send(new ProducerRecord<>(topic, key, event), (metadata, error) -> {
       if (error != null) {
         result.completeExceptionally(error);
       } else {

@@ -1,7 +1,9 @@
 package dev.tally.query;
 
 import dev.tally.topology.CounterTopology;
+import dev.tally.schemas.ShardConfig;
 import dev.tally.topology.PnCounter;
+import dev.tally.topology.ShardKeys;
 import dev.tally.topology.StoreNames;
 import dev.tally.topology.TallyConfig;
 import dev.tally.topology.TallyConfig.HoppingWindow;
@@ -12,6 +14,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.NavigableMap;
 import java.util.Set;
 import java.util.TreeMap;
@@ -23,6 +27,7 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.query.FailureReason;
 import org.apache.kafka.streams.query.KeyQuery;
@@ -30,6 +35,7 @@ import org.apache.kafka.streams.query.Query;
 import org.apache.kafka.streams.query.QueryResult;
 import org.apache.kafka.streams.query.StateQueryRequest;
 import org.apache.kafka.streams.query.WindowKeyQuery;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ValueAndTimestamp;
 import org.apache.kafka.streams.state.WindowStoreIterator;
 
@@ -51,6 +57,9 @@ public final class CounterQueries {
   private final WindowReader uniqueWindows;
   private final Clock clock;
   private final Duration retryBudget;
+  private final Map<String, CachedTotal> totalsCache = new ConcurrentHashMap<>();
+  /** How old a cached total of a sharded counter may be. */
+  public static final Duration CACHE_TTL = Duration.ofSeconds(1);
 
   public CounterQueries(KafkaStreams streams, TallyConfig config, Clock clock, Duration retryBudget) {
     this.streams = streams;
@@ -61,12 +70,49 @@ public final class CounterQueries {
     this.retryBudget = retryBudget;
   }
 
-  /** The all-time total of {@code counter}; a counter that never moved is zero. */
-  public CounterTotal total(String counter) {
-    PnCounter value = withRetries(() -> read(StoreNames.COUNTER_TOTALS, counter,
-        KeyQuery.<String, PnCounter>withKey(counter)));
-    return CounterTotal.of(counter, value == null ? PnCounter.ZERO : value, 1);
+  /** The shard count of {@code counter}: 1 unless the hot-counter detector or an operator raised it. */
+  public int shards(String counter) {
+    return withRetries(() -> {
+      ShardConfig config = streams.store(StoreQueryParameters.fromNameAndType(StoreNames.SHARD_CONFIG,
+          QueryableStoreTypes.<String, ShardConfig>keyValueStore())).get(counter);
+      return config == null ? 1 : config.getShards();
+    });
   }
+
+  /** Every shard key {@code counter} has ever had: reads cover all of them. */
+  private List<String> shardKeys(String counter) {
+    int shards = shards(counter);
+    List<String> keys = new ArrayList<>(shards);
+    for (int shard = 0; shard < shards; shard++) {
+      keys.add(ShardKeys.of(counter, shard));
+    }
+    return keys;
+  }
+
+  /**
+   * The all-time total of {@code counter}, summed over its shards; a counter that never moved is zero.
+   * A sharded counter's sum may come from a cache up to {@link #CACHE_TTL} old unless {@code fresh}.
+   */
+  public CounterTotal total(String counter, boolean fresh) {
+    long nowNanos = System.nanoTime();
+    CachedTotal cached = fresh ? null : totalsCache.get(counter);
+    if (cached != null && nowNanos - cached.readAtNanos() < CACHE_TTL.toNanos()) {
+      return cached.total();
+    }
+    List<String> keys = shardKeys(counter);
+    PnCounter sum = PnCounter.ZERO;
+    for (String key : keys) {
+      PnCounter value = withRetries(() -> read(StoreNames.COUNTER_TOTALS, key, KeyQuery.<String, PnCounter>withKey(key)));
+      sum = value == null ? sum : sum.plus(value);
+    }
+    CounterTotal total = CounterTotal.of(counter, sum, keys.size());
+    if (keys.size() > 1) {
+      totalsCache.put(counter, new CachedTotal(total, nowNanos));
+    }
+    return total;
+  }
+
+  private record CachedTotal(CounterTotal total, long readAtNanos) {}
 
   /** The count in the trailing {@code window}, up to the end of the current second. */
   public TrailingCount last(String counter, Duration window) {
@@ -186,8 +232,9 @@ public final class CounterQueries {
     }
     Collector<HllSketch, Union, HllSketch> union = UniqueSketches.unionOf(config.hllLgK());
     if (from == null && to == null) {
-      HllSketch sketch = withRetries(() -> counters.stream()
-          .map(counter -> read(StoreNames.UNIQUES_ALL, counter, KeyQuery.<String, HllSketch>withKey(counter)))
+      List<String> keys = counters.stream().flatMap(counter -> shardKeys(counter).stream()).toList();
+      HllSketch sketch = withRetries(() -> keys.stream()
+          .map(key -> read(StoreNames.UNIQUES_ALL, key, KeyQuery.<String, HllSketch>withKey(key)))
           .filter(java.util.Objects::nonNull)
           .collect(union));
       return estimate(counters, sketch, confidence, null, null, null);
@@ -197,7 +244,8 @@ public final class CounterQueries {
     if (from == null || from.toEpochMilli() > end) {
       throw new BadRequestException("a unique-count range needs from, at or before to");
     }
-    WindowReader.Span<HllSketch> span = withRetries(() -> uniqueWindows.read(counters,
+    List<String> keys = counters.stream().flatMap(counter -> shardKeys(counter).stream()).toList();
+    WindowReader.Span<HllSketch> span = withRetries(() -> uniqueWindows.read(keys,
         List.of(new long[] {from.toEpochMilli(), end}), now, this::readBuckets, union)).get(0);
     return estimate(counters, span.value(), confidence, span.from(), span.to(), span.granularity());
   }
@@ -221,7 +269,8 @@ public final class CounterQueries {
   }
 
   private List<WindowReader.Span<Long>> spans(String counter, List<long[]> intervals, long now) {
-    return withRetries(() -> windows.counts(List.of(counter), intervals, now, this::readBuckets));
+    List<String> keys = shardKeys(counter);
+    return withRetries(() -> windows.counts(keys, intervals, now, this::readBuckets));
   }
 
   private <V> NavigableMap<Long, V> readBuckets(String key, Tier tier, long fromStart, long toStart) {

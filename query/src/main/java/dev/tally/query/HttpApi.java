@@ -8,6 +8,8 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.tally.ingest.IngestService;
 import dev.tally.ingest.IngestUnavailableException;
 import dev.tally.ingest.InvalidEventException;
+import dev.tally.ingest.ShardPins;
+import dev.tally.schemas.ShardConfig;
 import dev.tally.topology.CounterIds;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -40,7 +42,8 @@ public final class HttpApi implements AutoCloseable {
   /**
    * @param streamsState the Streams state, for readiness
    */
-  public HttpApi(IngestService ingest, CounterQueries queries, Supplier<KafkaStreams.State> streamsState) {
+  public HttpApi(IngestService ingest, ShardPins pins, CounterQueries queries,
+      Supplier<KafkaStreams.State> streamsState) {
     this.app = Javalin.create(config -> {
       config.jsonMapper(new JavalinJackson(new ObjectMapper()
           .registerModule(new JavaTimeModule())
@@ -55,7 +58,8 @@ public final class HttpApi implements AutoCloseable {
         IngestService.Result result = ingest.batch(ctx.body());
         ctx.status(result.accepted() == 0 ? HttpStatus.BAD_REQUEST : HttpStatus.ACCEPTED).json(result);
       });
-      config.routes.get("/v1/counters/{id}", ctx -> ctx.json(queries.total(counterId(ctx))));
+      config.routes.get("/v1/counters/{id}", ctx ->
+          ctx.json(queries.total(counterId(ctx), "true".equals(ctx.queryParam("fresh")))));
       config.routes.get("/v1/counters/{id}/last",
           ctx -> ctx.json(queries.last(counterId(ctx), duration(ctx, "window", true))));
       config.routes.get("/v1/counters/{id}/uniques", ctx -> {
@@ -85,6 +89,14 @@ public final class HttpApi implements AutoCloseable {
         }
         ctx.json(queries.uniques(counters, instant(body, "from"), instant(body, "to"),
             confidence(body.has("confidence") ? body.get("confidence").asText() : null)));
+      });
+      config.routes.post("/v1/counters/{id}/shards", ctx -> {
+        JsonNode body = json(ctx.body());
+        if (body.get("shards") == null || !body.get("shards").canConvertToInt()) {
+          throw new BadRequestException("body must be {\"shards\": 1, 4, 16 or 64}");
+        }
+        ShardConfig pinned = pins.pin(counterId(ctx), body.get("shards").intValue());
+        ctx.status(HttpStatus.ACCEPTED).json(Map.of("counter", pinned.getCounter(), "shards", pinned.getShards()));
       });
       config.routes.get("/v1/counters/{id}/rate", ctx -> ctx.json(queries.rate(counterId(ctx))));
       config.routes.get("/v1/counters/{id}/windows", ctx -> ctx.json(queries.windows(counterId(ctx),

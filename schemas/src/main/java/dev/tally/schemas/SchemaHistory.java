@@ -11,17 +11,25 @@ import java.util.List;
 import org.apache.avro.Schema;
 import org.apache.avro.message.SchemaStore;
 
-/** Every {@link IncrementEvent} schema Tally has ever written, loaded from {@code history/index.txt}. */
+/** Every schema Tally has ever written, loaded from {@code history/index.txt}. */
 public final class SchemaHistory {
 
   private static final String FOLDER = "history/";
 
   private SchemaHistory() {}
 
-  /** The historical writer schemas, oldest first. */
+  /** The historical writer schemas of {@code IncrementEvent}, oldest first. */
   public static List<Schema> incrementEventVersions() {
+    return versions("IncrementEvent");
+  }
+
+  /** The historical writer schemas of the record {@code name}, oldest first. */
+  public static List<Schema> versions(String name) {
     List<Schema> schemas = new ArrayList<>();
     for (String file : indexEntries()) {
+      if (!file.startsWith(name + "-v")) {
+        continue;
+      }
       try (InputStream in = resource(FOLDER + file)) {
         schemas.add(new Schema.Parser().parse(in));
       } catch (IOException e) {
@@ -31,10 +39,15 @@ public final class SchemaHistory {
     return List.copyOf(schemas);
   }
 
-  /** A schema store that resolves the fingerprint of every historical version. */
+  /** A schema store that resolves the fingerprint of every historical version of {@code IncrementEvent}. */
   public static SchemaStore.Cache incrementEventStore() {
+    return store("IncrementEvent");
+  }
+
+  /** A schema store that resolves the fingerprint of every historical version of the record {@code name}. */
+  public static SchemaStore.Cache store(String name) {
     SchemaStore.Cache store = new SchemaStore.Cache();
-    incrementEventVersions().forEach(store::addSchema);
+    versions(name).forEach(store::addSchema);
     return store;
   }
 

@@ -45,6 +45,17 @@ class IncrementEventSerdeTest {
   }
 
   @Test
+  void historyHoldsTheCurrentShardConfigSchema() {
+    assertThat(SchemaHistory.versions("ShardConfig"))
+        .extracting(SchemaNormalization::parsingFingerprint64)
+        .contains(SchemaNormalization.parsingFingerprint64(ShardConfig.getClassSchema()));
+    ShardConfig config = ShardConfig.newBuilder().setCounter("hot").setShards(16).setReason("auto")
+        .setEventsPerSecond(52_000.5).setDecidedAt(Instant.ofEpochMilli(5)).build();
+    ShardConfigSerde serde = new ShardConfigSerde();
+    assertThat(serde.deserializer().deserialize("t", serde.serializer().serialize("t", config))).isEqualTo(config);
+  }
+
+  @Test
   void readsARecordWrittenWithAnOlderSchema() {
     GenericRecord older = new GenericRecordBuilder(OLDER)
         .set("counter", "old").set("delta", 5L).set("eventTime", 1_000L).build();

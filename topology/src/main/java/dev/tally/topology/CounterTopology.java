@@ -1,5 +1,7 @@
 package dev.tally.topology;
 
+import dev.tally.schemas.ShardConfig;
+import dev.tally.schemas.ShardConfigSerde;
 import java.time.Duration;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
@@ -14,6 +16,7 @@ import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.SlidingWindows;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.state.WindowStore;
 
@@ -26,7 +29,9 @@ import org.apache.kafka.streams.state.WindowStore;
  *                     uniques-1d, stream-time, activity-pending
  *     [route-] -&gt; [route-dlq] -&gt; [dlq-unwrap] -&gt; [dlq-sink] -&gt; tally.dlq
  *     [route-] -&gt; [route-activity] -&gt; [activity-by-counter] -&gt; (repartition "activity", by counter id)
- *              -&gt; [rate-1m-sum] store: rate-1m
+ *              -&gt; [rate-1m-sum] store: rate-1m -&gt; [rate-updates] -&gt; [detect-hot-counters]
+ *              (store shard-decisions) -&gt; [shard-config-sink] -&gt; tally.shard-config
+ * tally.shard-config -&gt; [shard-config-source] -&gt; global store shard-config
  * </pre>
  *
  * <p>One Processor-API node decodes, validates and updates every store for an event in one pass, and
@@ -44,6 +49,8 @@ public final class CounterTopology {
   public static final String ROUTE = "route-";
   public static final String DLQ_SINK = "dlq-sink";
   public static final String RATE_SUM = "rate-1m-sum";
+  public static final String DETECT_HOT = "detect-hot-counters";
+  public static final String SHARD_CONFIG_SINK = "shard-config-sink";
   /** Name of the repartition topic of activity ticks: {@code <application.id>-activity-repartition}. */
   public static final String ACTIVITY_REPARTITION = "activity";
   /** The window of the per-counter rate. */
@@ -53,6 +60,14 @@ public final class CounterTopology {
 
   public static Topology build(TallyConfig config) {
     StreamsBuilder builder = new StreamsBuilder();
+    // Every instance holds all shard counts: producers, readers and the detector consult them.
+    builder.globalTable(config.shardConfigTopic(),
+        Consumed.with(Serdes.String(), new ShardConfigSerde()).withName("shard-config-source"),
+        Materialized.<String, ShardConfig, KeyValueStore<Bytes, byte[]>>as(StoreNames.SHARD_CONFIG)
+            .withKeySerde(Serdes.String()).withValueSerde(new ShardConfigSerde()));
+    builder.addStateStore(Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(StoreNames.SHARD_DECISIONS), Serdes.String(), Serdes.Integer())
+        .withCachingDisabled());
     builder.addStateStore(Stores.keyValueStoreBuilder(
             Stores.persistentKeyValueStore(StoreNames.COUNTER_TOTALS), Serdes.String(), new PnCounterSerde())
         .withCachingDisabled());
@@ -102,7 +117,12 @@ public final class CounterTopology {
                     .withKeySerde(Serdes.String())
                     .withValueSerde(Serdes.Long())
                     .withRetention(RATE_WINDOW.multipliedBy(10))
-                    .withCachingDisabled()),
+                    .withCachingDisabled())
+            .toStream(Named.as("rate-updates"))
+            .process(() -> new HotCounterDetector(config.hotEventsPerSecond()), Named.as(DETECT_HOT),
+                StoreNames.SHARD_DECISIONS)
+            .to(config.shardConfigTopic(), Produced.with(Serdes.String(), new ShardConfigSerde())
+                .withName(SHARD_CONFIG_SINK)),
             "activity"));
     return builder.build();
   }

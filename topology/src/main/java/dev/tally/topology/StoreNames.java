@@ -24,5 +24,10 @@ public final class StoreNames {
   /** Sliding windows: events per shard key in the minute before each activity tick. */
   public static final String RATE_1M = "rate-1m";
 
+  /** Global key-value: counter id to its {@code ShardConfig}, from {@code tally.shard-config}. */
+  public static final String SHARD_CONFIG = "shard-config";
+  /** Key-value: counter id to the shard count the detector last published for it. */
+  public static final String SHARD_DECISIONS = "shard-decisions";
+
   private StoreNames() {}
 }

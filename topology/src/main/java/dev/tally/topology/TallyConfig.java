@@ -15,6 +15,8 @@ import java.util.List;
  * @param maxFutureSkew how far an event's time may lead its record's timestamp; further is invalid
  * @param uniqueTiers tumbling tiers of unique-item sketches, finest first (all-time is always kept)
  * @param hllLgK log2 of the buckets of each unique sketch, 4-21: 14 gives about 0.8% error in 8 KB
+ * @param shardConfigTopic compacted topic of counter shard counts, written by the hot-counter detector
+ * @param hotEventsPerSecond a counter whose rate per shard exceeds this gets four times the shards
  */
 public record TallyConfig(
     String incrementsTopic,
@@ -24,10 +26,13 @@ public record TallyConfig(
     Duration grace,
     Duration maxFutureSkew,
     List<Tier> uniqueTiers,
-    int hllLgK) {
+    int hllLgK,
+    String shardConfigTopic,
+    double hotEventsPerSecond) {
 
   public static final String INCREMENTS_TOPIC = "tally.increments";
   public static final String DLQ_TOPIC = "tally.dlq";
+  public static final String SHARD_CONFIG_TOPIC = "tally.shard-config";
 
   /** A hopping window of {@code size} starting every {@code advance}, aligned to the epoch. */
   public record HoppingWindow(Duration size, Duration advance) {
@@ -75,7 +80,15 @@ public record TallyConfig(
         List.of(
             new Tier(StoreNames.UNIQUES_1H, Duration.ofHours(1), Duration.ofDays(7)),
             new Tier(StoreNames.UNIQUES_1D, Duration.ofDays(1), Duration.ofDays(400))),
-        14);
+        14,
+        SHARD_CONFIG_TOPIC,
+        10_000);
+  }
+
+  /** These settings with another hot-counter threshold. */
+  public TallyConfig withHotEventsPerSecond(double eventsPerSecond) {
+    return new TallyConfig(incrementsTopic, dlqTopic, tiers, hoppingWindows, grace, maxFutureSkew, uniqueTiers,
+        hllLgK, shardConfigTopic, eventsPerSecond);
   }
 
   /** The tier whose buckets are {@code size} long. */

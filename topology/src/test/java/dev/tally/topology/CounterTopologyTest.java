@@ -140,9 +140,10 @@ class CounterTopologyTest {
     assertThat(names).containsExactlyInAnyOrder(CounterTopology.SOURCE, CounterTopology.COUNT, "route-",
         "route-dlq", "dlq-unwrap", CounterTopology.DLQ_SINK, "route-activity", "activity-by-counter",
         "activity-repartition-filter", "activity-repartition-sink", "activity-repartition-source",
-        CounterTopology.RATE_SUM);
+        CounterTopology.RATE_SUM, "rate-updates", CounterTopology.DETECT_HOT, CounterTopology.SHARD_CONFIG_SINK);
     assertThat(description.toString())
-        .contains(StoreNames.COUNTER_TOTALS, StoreNames.COUNTS_1S, StoreNames.RATE_1M)
+        .contains(StoreNames.COUNTER_TOTALS, StoreNames.COUNTS_1S, StoreNames.RATE_1M, StoreNames.SHARD_CONFIG,
+            "shard-config-source")
         .doesNotContain("KSTREAM-", "KTABLE-");
   }
 

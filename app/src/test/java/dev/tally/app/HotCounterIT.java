@@ -1,0 +1,110 @@
+package dev.tally.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.tally.ingest.ShardCounts;
+import dev.tally.ingest.TallyProducer;
+import dev.tally.schemas.IncrementEvent;
+import dev.tally.topology.TallyConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * One counter well over the hot threshold for 30 s among 1,000 quiet ones, written by a TallyProducer
+ * that follows tally.shard-config while it writes: the hot counter's shard count rises, and every total,
+ * summed over whatever shards it had, is exact.
+ */
+class HotCounterIT {
+
+  private static final double THRESHOLD = 1_000; // events/s per shard, low so that CI can exceed it
+  private static final int HOT_RATE = 4_000;
+
+  @TempDir
+  static Path dataDir;
+  private static TallyNode node;
+  private static TallyClient client;
+
+  @BeforeAll
+  static void start() {
+    node = TallyNode.start(new NodeSettings(Optional.empty(), 0, "localhost", 0, dataDir, 6,
+        "hot-counter-it-" + UUID.randomUUID(), "exactly_once_v2", 2, THRESHOLD));
+    client = new TallyClient(node.httpPort());
+  }
+
+  @AfterAll
+  static void stop() {
+    if (node != null) {
+      node.close();
+    }
+  }
+
+  @Test
+  void aHotCounterGetsMoreShardsAndEveryTotalStaysExact() {
+    long sentHot = 0;
+    List<CompletableFuture<?>> sends = new ArrayList<>();
+    try (ShardCounts shards = new ShardCounts(node.bootstrapServers(), TallyConfig.SHARD_CONFIG_TOPIC);
+        TallyProducer producer = new TallyProducer(
+            Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, node.bootstrapServers()),
+            TallyConfig.INCREMENTS_TOPIC, shards::of)) {
+      for (int quiet = 0; quiet < 1_000; quiet++) {
+        for (int i = 0; i < 3; i++) {
+          sends.add(producer.send(event("quiet:" + quiet)));
+        }
+      }
+      long start = System.nanoTime();
+      long end = start + Duration.ofSeconds(30).toNanos();
+      while (System.nanoTime() < end) {
+        // Paced: HOT_RATE events a second, in slices of 10 ms.
+        long due = (System.nanoTime() - start) * HOT_RATE / 1_000_000_000L;
+        for (; sentHot < due; sentHot++) {
+          sends.add(producer.send(event("hot")));
+        }
+        LockSupport.parkNanos(Duration.ofMillis(10).toNanos());
+      }
+      CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)).join();
+      assertThat(shards.of("hot")).as("the producer followed the new shard count").isGreaterThanOrEqualTo(4);
+    }
+
+    long expectedHot = sentHot;
+    await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
+        assertThat(client.get("/v1/counters/hot?fresh=true").body().get("total").longValue()).isEqualTo(expectedHot));
+    assertThat(client.get("/v1/counters/hot").body().get("shards").intValue()).isGreaterThanOrEqualTo(4);
+    for (int quiet = 0; quiet < 1_000; quiet++) {
+      assertThat(client.counter("quiet:" + quiet)).as("quiet:" + quiet).containsExactly(3, 3, 0);
+    }
+    assertThat(client.get("/v1/counters/quiet:1").body().get("shards").intValue()).isEqualTo(1);
+    assertThat(client.get("/v1/counters/hot/last?window=PT5M").body().get("count").longValue())
+        .as("windows merge the shards too").isEqualTo(expectedHot);
+  }
+
+  @Test
+  void anOperatorCanPinShardsButNeverLowerThem() {
+    TallyClient.Response pinned = client.post("/v1/counters/launch/shards", "{\"shards\":16}");
+    assertThat(pinned.status()).isEqualTo(202);
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+        assertThat(client.get("/v1/counters/launch").body().get("shards").intValue()).isEqualTo(16));
+
+    TallyClient.Response lower = client.post("/v1/counters/launch/shards", "{\"shards\":4}");
+    assertThat(lower.status()).isEqualTo(400);
+    assertThat(lower.body().get("error").textValue()).contains("never shrink");
+    assertThat(client.post("/v1/counters/launch/shards", "{\"shards\":5}").status()).isEqualTo(400);
+  }
+
+  private static IncrementEvent event(String counter) {
+    return IncrementEvent.newBuilder().setCounter(counter).setDelta(1).setEventTime(Instant.now()).build();
+  }
+}

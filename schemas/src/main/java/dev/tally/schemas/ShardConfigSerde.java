@@ -1,0 +1,47 @@
+package dev.tally.schemas;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import org.apache.avro.message.BinaryMessageDecoder;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serializer;
+
+/** Kafka serde for {@link ShardConfig} in Avro single-object encoding, reading every historical version. */
+public final class ShardConfigSerde implements Serde<ShardConfig> {
+
+  private final BinaryMessageDecoder<ShardConfig> decoder =
+      ShardConfig.createDecoder(SchemaHistory.store("ShardConfig"));
+
+  @Override
+  public Serializer<ShardConfig> serializer() {
+    return (topic, config) -> {
+      if (config == null) {
+        return null;
+      }
+      try {
+        ByteBuffer buffer = ShardConfig.getEncoder().encode(config);
+        byte[] bytes = new byte[buffer.remaining()];
+        buffer.get(bytes);
+        return bytes;
+      } catch (IOException e) {
+        throw new SerializationException("cannot encode " + config, e);
+      }
+    };
+  }
+
+  @Override
+  public Deserializer<ShardConfig> deserializer() {
+    return (topic, bytes) -> {
+      if (bytes == null) {
+        return null;
+      }
+      try {
+        return decoder.decode(bytes);
+      } catch (IOException | RuntimeException e) {
+        throw new SerializationException("not a readable ShardConfig: " + e.getMessage(), e);
+      }
+    };
+  }
+}
