@@ -2,6 +2,7 @@ package dev.tally.app;
 
 import dev.tally.topology.TallyConfig;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -17,6 +18,8 @@ import java.util.Optional;
  * @param processingGuarantee {@code exactly_once_v2} or {@code at_least_once}
  * @param streamThreads Kafka Streams threads in this instance
  * @param hotEventsPerSecond rate per shard above which a counter gets four times the shards
+ * @param standbyReplicas warm copies of each store on other instances (none while there is one instance)
+ * @param streamsOverrides further Kafka Streams settings, applied last
  */
 public record NodeSettings(
     Optional<String> bootstrapServers,
@@ -28,15 +31,13 @@ public record NodeSettings(
     String applicationId,
     String processingGuarantee,
     int streamThreads,
-    double hotEventsPerSecond) {
+    double hotEventsPerSecond,
+    int standbyReplicas,
+    Map<String, String> streamsOverrides) {
 
   /** The topology's settings for this instance. */
   public TallyConfig topology() {
     return TallyConfig.defaults().withHotEventsPerSecond(hotEventsPerSecond);
   }
 
-  public static NodeSettings defaults() {
-    return new NodeSettings(Optional.empty(), 9092, "localhost", 7070, Path.of("data"), 6, "tally",
-        "exactly_once_v2", 2, 10_000);
-  }
 }

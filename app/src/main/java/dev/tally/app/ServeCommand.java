@@ -1,6 +1,7 @@
 package dev.tally.app;
 
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -52,10 +53,18 @@ final class ServeCommand implements Callable<Integer> {
       description = "A counter above this rate per shard gets four times the shards (default: ${DEFAULT-VALUE}).")
   double hotEventsPerSecond;
 
+  @Option(names = "--standby-replicas", defaultValue = "1",
+      description = "Warm standby copies of each store on other instances (default: ${DEFAULT-VALUE}).")
+  int standbyReplicas;
+
+  @Option(names = "--streams-config", paramLabel = "KEY=VALUE",
+      description = "Any further Kafka Streams setting, e.g. consumer.session.timeout.ms=10000 (repeatable).")
+  Map<String, String> streamsConfig = new java.util.HashMap<>();
+
   @Override
   public Integer call() throws InterruptedException {
     NodeSettings settings = new NodeSettings(Optional.ofNullable(bootstrapServers), kafkaPort, host, port,
-        dataDir, partitions, applicationId, processingGuarantee, threads, hotEventsPerSecond);
+        dataDir, partitions, applicationId, processingGuarantee, threads, hotEventsPerSecond, standbyReplicas, streamsConfig);
     TallyNode node = TallyNode.start(settings);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

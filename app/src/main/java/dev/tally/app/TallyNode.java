@@ -7,6 +7,9 @@ import dev.tally.ingest.ShardPins;
 import dev.tally.ingest.TallyProducer;
 import dev.tally.query.CounterQueries;
 import dev.tally.query.HttpApi;
+import dev.tally.query.HttpPeerClient;
+import dev.tally.query.LocalStores;
+import dev.tally.query.Router;
 import dev.tally.topology.CounterTopology;
 import dev.tally.topology.TallyConfig;
 import java.time.Clock;
@@ -23,6 +26,7 @@ import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,6 +40,7 @@ public final class TallyNode implements AutoCloseable {
   private static final Duration STREAMS_CLOSE_TIMEOUT = Duration.ofSeconds(30);
   private static final Duration SEND_TIMEOUT = Duration.ofSeconds(30);
   private static final Duration READ_RETRY_BUDGET = Duration.ofSeconds(2);
+  private static final Duration PEER_TIMEOUT = Duration.ofSeconds(1);
 
   private final Deque<AutoCloseable> started = new ArrayDeque<>();
   private String bootstrapServers;
@@ -90,10 +95,12 @@ public final class TallyNode implements AutoCloseable {
     Coalescer coalescer = new Coalescer(producer, Coalescer.DEFAULT_INTERVAL);
     started.push(coalescer);
     IngestService ingest = new IngestService(coalescer, Clock.systemUTC(), SEND_TIMEOUT, config.maxFutureSkew());
-    CounterQueries queries = new CounterQueries(streams, config, Clock.systemUTC(), READ_RETRY_BUDGET);
+    LocalStores local = new LocalStores(streams, new HostInfo(settings.host(), httpPort), Clock.systemUTC());
+    Router router = new Router(local, new HttpPeerClient(config, PEER_TIMEOUT), READ_RETRY_BUDGET);
+    CounterQueries queries = new CounterQueries(streams, router, config, Clock.systemUTC(), READ_RETRY_BUDGET);
     ShardPins pins = new ShardPins(bootstrapServers, config.shardConfigTopic(), queries::shards, Clock.systemUTC());
     started.push(pins);
-    http = new HttpApi(ingest, pins, queries, streams::state);
+    http = new HttpApi(ingest, pins, queries, router, config, streams::state);
     started.push(http);
     http.start("0.0.0.0", httpPort);
   }
@@ -109,6 +116,8 @@ public final class TallyNode implements AutoCloseable {
     props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
     props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
     props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+    props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, settings.standbyReplicas());
+    props.putAll(settings.streamsOverrides());
     return props;
   }
 

@@ -14,10 +14,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Random;
 import java.util.TreeMap;
-import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -48,8 +46,7 @@ class CountingIT {
 
   @BeforeAll
   static void start() {
-    node = TallyNode.start(new NodeSettings(Optional.empty(), 0, "localhost", 0, dataDir, 6,
-        "counting-it-" + UUID.randomUUID(), "exactly_once_v2", 2, 10_000));
+    node = TallyNode.start(TestNodes.embedded(dataDir, "counting-it", 6, 2));
     client = new TallyClient(node.httpPort());
   }
 

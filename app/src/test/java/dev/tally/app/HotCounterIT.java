@@ -13,8 +13,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -40,8 +38,7 @@ class HotCounterIT {
 
   @BeforeAll
   static void start() {
-    node = TallyNode.start(new NodeSettings(Optional.empty(), 0, "localhost", 0, dataDir, 6,
-        "hot-counter-it-" + UUID.randomUUID(), "exactly_once_v2", 2, THRESHOLD));
+    node = TallyNode.start(TestNodes.withHotEventsPerSecond(TestNodes.embedded(dataDir, "hot-counter-it", 6, 2), THRESHOLD));
     client = new TallyClient(node.httpPort());
   }
 

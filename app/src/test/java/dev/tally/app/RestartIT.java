@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -19,7 +20,7 @@ class RestartIT {
   @Test
   void totalsSurviveARestartOnTheSameDataDir() {
     NodeSettings settings = new NodeSettings(Optional.empty(), Ports.free(), "localhost", Ports.free(), dataDir,
-        3, "restart-it-" + UUID.randomUUID(), "exactly_once_v2", 1, 10_000);
+        3, "restart-it-" + UUID.randomUUID(), "exactly_once_v2", 1, 10_000, 1, Map.of());
     long[][] expected = new long[10][];
     try (TallyNode node = TallyNode.start(settings)) {
       TallyClient client = new TallyClient(node.httpPort());

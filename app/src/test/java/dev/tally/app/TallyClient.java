@@ -13,7 +13,7 @@ import java.time.Duration;
 /** A small HTTP client for Tally's API in tests. */
 final class TallyClient {
 
-  record Response(int status, JsonNode body) {}
+  record Response(int status, JsonNode body, String retryAfter) {}
 
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final ObjectMapper json = new ObjectMapper();
@@ -48,7 +48,8 @@ final class TallyClient {
     try {
       HttpResponse<String> response =
           http.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
-      return new Response(response.statusCode(), json.readTree(response.body()));
+      return new Response(response.statusCode(), json.readTree(response.body()),
+          response.headers().firstValue("Retry-After").orElse(null));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {

@@ -11,10 +11,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
-import java.util.UUID;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
@@ -42,8 +40,7 @@ class UniquesIT {
 
   @BeforeAll
   static void start() {
-    node = TallyNode.start(new NodeSettings(Optional.empty(), 0, "localhost", 0, dataDir, 3,
-        "uniques-it-" + UUID.randomUUID(), "exactly_once_v2", 2, 10_000));
+    node = TallyNode.start(TestNodes.embedded(dataDir, "uniques-it", 3, 2));
     client = new TallyClient(node.httpPort());
 
     Random random = new Random(50_000);

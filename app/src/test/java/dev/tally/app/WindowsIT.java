@@ -9,9 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.Random;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -34,8 +32,7 @@ class WindowsIT {
 
   @BeforeAll
   static void start() {
-    node = TallyNode.start(new NodeSettings(Optional.empty(), 0, "localhost", 0, dataDir, 3,
-        "windows-it-" + UUID.randomUUID(), "exactly_once_v2", 1, 10_000));
+    node = TallyNode.start(TestNodes.embedded(dataDir, "windows-it", 3, 1));
     client = new TallyClient(node.httpPort());
 
     Random random = new Random(3);

@@ -13,6 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.producer.RecordMetadata;
 
 /**
  * The logic behind the HTTP ingest endpoints: parse and validate, then send (through {@link TallyProducer},
@@ -43,8 +44,11 @@ public final class IngestService {
   /** A rejected event of a batch: its index (element or non-blank line, from 0) and why. */
   public record Rejection(int index, String message) {}
 
-  /** How many events of a request were accepted and rejected, with the first rejections listed. */
-  public record Result(int accepted, int rejected, List<Rejection> errors) {}
+  /**
+   * How many events of a request were accepted and rejected, with the first rejections listed, and the
+   * position token of the accepted ones (pass it as {@code after} to read your writes).
+   */
+  public record Result(int accepted, int rejected, List<Rejection> errors, String position) {}
 
   /**
    * Accepts one increment of {@code counter}; {@code body} is a JSON object or empty.
@@ -55,8 +59,8 @@ public final class IngestService {
   public Result increment(String counter, String body) {
     JsonNode node = body == null || body.isBlank() ? json.createObjectNode() : readJson(body);
     IncrementEvent event = EventParser.parse(node, counter, clock.instant(), maxFutureSkew);
-    awaitAll(List.of(producer.send(event)));
-    return new Result(1, 0, List.of());
+    String position = awaitAll(List.of(producer.send(event)));
+    return new Result(1, 0, List.of(), position);
   }
 
   /**
@@ -89,7 +93,7 @@ public final class IngestService {
       throw new InvalidEventException("a batch holds at most " + MAX_BATCH + " events, got " + nodes.size());
     }
     Instant receivedAt = clock.instant();
-    List<CompletableFuture<?>> sends = new ArrayList<>();
+    List<CompletableFuture<RecordMetadata>> sends = new ArrayList<>();
     for (int i = 0; i < nodes.size(); i++) {
       if (nodes.get(i) == null) {
         continue;
@@ -100,10 +104,10 @@ public final class IngestService {
         rejections.add(new Rejection(i, e.getMessage()));
       }
     }
-    awaitAll(sends);
+    String position = awaitAll(sends);
     rejections.sort(java.util.Comparator.comparingInt(Rejection::index));
     return new Result(sends.size(), rejections.size(),
-        List.copyOf(rejections.subList(0, Math.min(rejections.size(), MAX_LISTED_REJECTIONS))));
+        List.copyOf(rejections.subList(0, Math.min(rejections.size(), MAX_LISTED_REJECTIONS))), position);
   }
 
   private JsonNode readJson(String body) {
@@ -114,10 +118,12 @@ public final class IngestService {
     }
   }
 
-  private void awaitAll(List<CompletableFuture<?>> sends) {
+  /** Waits for every send and returns their position token. */
+  private String awaitAll(List<CompletableFuture<RecordMetadata>> sends) {
     try {
       CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new))
           .get(sendTimeout.toMillis(), TimeUnit.MILLISECONDS);
+      return PositionToken.of(sends.stream().map(CompletableFuture::join).toList());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IngestUnavailableException("interrupted while waiting for Kafka", e);

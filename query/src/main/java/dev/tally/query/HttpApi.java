@@ -10,6 +10,8 @@ import dev.tally.ingest.IngestUnavailableException;
 import dev.tally.ingest.InvalidEventException;
 import dev.tally.ingest.ShardPins;
 import dev.tally.schemas.ShardConfig;
+import dev.tally.topology.CounterTopology;
+import dev.tally.topology.TallyConfig;
 import dev.tally.topology.CounterIds;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -23,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.query.Position;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,14 +39,18 @@ public final class HttpApi implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
   private static final long MAX_REQUEST_BYTES = 16L * 1024 * 1024;
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** Set on eventual reads a standby answered, with the standby's offset lag behind the active. */
+  public static final String SERVED_BY_HEADER = "X-Tally-Served-By";
+  public static final String MAX_LAG_HEADER = "X-Tally-Max-Lag";
 
   private final Javalin app;
 
   /**
    * @param streamsState the Streams state, for readiness
    */
-  public HttpApi(IngestService ingest, ShardPins pins, CounterQueries queries,
-      Supplier<KafkaStreams.State> streamsState) {
+  public HttpApi(IngestService ingest, ShardPins pins, CounterQueries queries, Router router,
+      TallyConfig tallyConfig, Supplier<KafkaStreams.State> streamsState) {
+    FetchCodec codec = new FetchCodec(new StoreSerdes(tallyConfig));
     this.app = Javalin.create(config -> {
       config.jsonMapper(new JavalinJackson(new ObjectMapper()
           .registerModule(new JavaTimeModule())
@@ -58,20 +65,25 @@ public final class HttpApi implements AutoCloseable {
         IngestService.Result result = ingest.batch(ctx.body());
         ctx.status(result.accepted() == 0 ? HttpStatus.BAD_REQUEST : HttpStatus.ACCEPTED).json(result);
       });
-      config.routes.get("/v1/counters/{id}", ctx ->
-          ctx.json(queries.total(counterId(ctx), "true".equals(ctx.queryParam("fresh")))));
-      config.routes.get("/v1/counters/{id}/last",
-          ctx -> ctx.json(queries.last(counterId(ctx), duration(ctx, "window", true))));
+      config.routes.get("/v1/counters/{id}", ctx -> {
+        ReadContext read = readContext(ctx);
+        reply(ctx, read, queries.total(counterId(ctx), "true".equals(ctx.queryParam("fresh")), read));
+      });
+      config.routes.get("/v1/counters/{id}/last", ctx -> {
+        ReadContext read = readContext(ctx);
+        reply(ctx, read, queries.last(counterId(ctx), duration(ctx, "window", true), read));
+      });
       config.routes.get("/v1/counters/{id}/uniques", ctx -> {
         String counter = counterId(ctx);
         String window = ctx.queryParamAsClass("window", String.class).getOrDefault("all");
         Instant from = instant(ctx, "from");
         Instant to = instant(ctx, "to");
         int confidence = confidence(ctx.queryParam("confidence"));
+        ReadContext read = readContext(ctx);
         if (from != null || to != null || window.equals("all")) {
-          ctx.json(queries.uniques(List.of(counter), from, to, confidence));
+          reply(ctx, read, queries.uniques(List.of(counter), from, to, confidence, read));
         } else {
-          ctx.json(queries.uniques(counter, duration(ctx, "window", true), confidence));
+          reply(ctx, read, queries.uniques(counter, duration(ctx, "window", true), confidence, read));
         }
       });
       config.routes.post("/v1/uniques/union", ctx -> {
@@ -87,8 +99,9 @@ public final class HttpApi implements AutoCloseable {
           });
           counters.add(id);
         }
-        ctx.json(queries.uniques(counters, instant(body, "from"), instant(body, "to"),
-            confidence(body.has("confidence") ? body.get("confidence").asText() : null)));
+        ReadContext read = readContext(ctx);
+        reply(ctx, read, queries.uniques(counters, instant(body, "from"), instant(body, "to"),
+            confidence(body.has("confidence") ? body.get("confidence").asText() : null), read));
       });
       config.routes.post("/v1/counters/{id}/shards", ctx -> {
         JsonNode body = json(ctx.body());
@@ -98,9 +111,38 @@ public final class HttpApi implements AutoCloseable {
         ShardConfig pinned = pins.pin(counterId(ctx), body.get("shards").intValue());
         ctx.status(HttpStatus.ACCEPTED).json(Map.of("counter", pinned.getCounter(), "shards", pinned.getShards()));
       });
-      config.routes.get("/v1/counters/{id}/rate", ctx -> ctx.json(queries.rate(counterId(ctx))));
-      config.routes.get("/v1/counters/{id}/windows", ctx -> ctx.json(queries.windows(counterId(ctx),
-          duration(ctx, "size", true), duration(ctx, "advance", false), instant(ctx, "from"), instant(ctx, "to"))));
+      config.routes.get("/v1/counters/{id}/rate", ctx -> {
+        ReadContext read = readContext(ctx);
+        reply(ctx, read, queries.rate(counterId(ctx), read));
+      });
+      config.routes.get("/v1/counters/{id}/windows", ctx -> {
+        ReadContext read = readContext(ctx);
+        reply(ctx, read, queries.windows(counterId(ctx), duration(ctx, "size", true),
+            duration(ctx, "advance", false), instant(ctx, "from"), instant(ctx, "to"), read));
+      });
+      config.routes.get("/v1/top", ctx -> {
+        Duration window = duration(ctx, "window", false);
+        if (window != null && !window.equals(CounterTopology.RATE_WINDOW)) {
+          throw new BadRequestException("the top counters are ranked by their sliding "
+              + CounterTopology.RATE_WINDOW + " rate; window must be " + CounterTopology.RATE_WINDOW);
+        }
+        ctx.json(Map.of("window", CounterTopology.RATE_WINDOW, "counters", router.top(limit(ctx))));
+      });
+      config.routes.get("/v1/instances", ctx -> ctx.json(router.instances()));
+
+      // Between instances only: answered from this instance's own copies, never forwarded again.
+      config.routes.post("/internal/v1/fetch", ctx -> {
+        JsonNode body = json(ctx.body());
+        List<StoreRead> reads = codec.reads(body);
+        boolean allowStandby = body.path("allowStandby").asBoolean(false);
+        Position after = FetchCodec.position(body.path("after").isTextual() ? body.get("after").asText() : null);
+        List<Fetched> results = new ArrayList<>();
+        for (StoreRead read : reads) {
+          results.add(router.local().fetch(read, allowStandby, after));
+        }
+        ctx.contentType("application/json").result(codec.results(reads, results));
+      });
+      config.routes.get("/internal/v1/top", ctx -> ctx.json(router.local().top(limit(ctx))));
       config.routes.get("/health/live", ctx -> ctx.json(Map.of("status", "UP")));
       config.routes.get("/health/ready", ctx -> {
         KafkaStreams.State state = streamsState.get();
@@ -134,6 +176,35 @@ public final class HttpApi implements AutoCloseable {
   @Override
   public void close() {
     app.stop();
+  }
+
+  /** How this read may be answered: {@code consistency=eventual|strong}, {@code after=TOKEN}. */
+  private static ReadContext readContext(Context ctx) {
+    String consistency = ctx.queryParam("consistency");
+    if (consistency != null && !consistency.equals("eventual") && !consistency.equals("strong")) {
+      throw new BadRequestException("consistency must be eventual or strong, got '" + consistency + "'");
+    }
+    return new ReadContext("strong".equals(consistency), FetchCodec.position(ctx.queryParam("after")));
+  }
+
+  /** The answer, and whether a standby copy gave (part of) it and how far behind it may be. */
+  private static void reply(Context ctx, ReadContext read, Object body) {
+    if (read.servedByStandby()) {
+      ctx.header(SERVED_BY_HEADER, "standby");
+      ctx.header(MAX_LAG_HEADER, Long.toString(read.maxLag()));
+    }
+    ctx.json(body);
+  }
+
+  private static int limit(Context ctx) {
+    String value = ctx.queryParam("limit");
+    if (value == null || value.isBlank()) {
+      return 10;
+    }
+    if (!value.matches("\\d{1,4}") || Integer.parseInt(value) < 1 || Integer.parseInt(value) > 1000) {
+      throw new BadRequestException("limit must be 1 to 1000, got '" + value + "'");
+    }
+    return Integer.parseInt(value);
   }
 
   private static String counterId(Context ctx) {

@@ -21,10 +21,22 @@ import java.util.stream.Collectors;
  */
 public final class WindowReader {
 
-  /** Reads buckets of one tier for one shard key. */
+  /** The buckets of one shard key in one tier with start in [fromStart, toStart]. */
+  public record BucketRange(String key, Tier tier, long fromStart, long toStart) {}
+
+  /** Reads buckets, all ranges of one answer at once, so that a router can batch them by owner. */
   public interface BucketSource<V> {
-    /** Buckets with start in [fromStart, toStart], by start; missing buckets are empty. */
-    NavigableMap<Long, V> buckets(String key, Tier tier, long fromStart, long toStart);
+    /** For each range, its buckets by start; missing buckets are empty. */
+    Map<BucketRange, NavigableMap<Long, V>> buckets(List<BucketRange> ranges);
+
+    /** A source that reads one range at a time. */
+    static <V> BucketSource<V> eachRange(java.util.function.Function<BucketRange, NavigableMap<Long, V>> read) {
+      return ranges -> {
+        Map<BucketRange, NavigableMap<Long, V>> result = new HashMap<>();
+        ranges.forEach(range -> result.put(range, read.apply(range)));
+        return result;
+      };
+    }
   }
 
   /** The buckets of [from, to) combined into {@code value}, with the granularity its ends were rounded to. */
@@ -76,14 +88,13 @@ public final class WindowReader {
     Map<Tier, long[]> ranges = new HashMap<>();
     plans.stream().flatMap(plan -> plan.value().stream()).forEach(p -> ranges.merge(p.tier(),
         new long[] {p.from(), p.to()}, (a, b) -> new long[] {Math.min(a[0], b[0]), Math.max(a[1], b[1])}));
+    List<BucketRange> requests = new ArrayList<>();
+    ranges.forEach((tier, range) -> keys.forEach(key ->
+        requests.add(new BucketRange(key, tier, range[0], range[1] - tier.sizeMs()))));
+    Map<BucketRange, NavigableMap<Long, V>> fetched = source.buckets(requests);
     Map<Tier, List<NavigableMap<Long, V>>> buckets = new HashMap<>();
-    ranges.forEach((tier, range) -> {
-      List<NavigableMap<Long, V>> perKey = new ArrayList<>();
-      for (String key : keys) {
-        perKey.add(source.buckets(key, tier, range[0], range[1] - tier.sizeMs()));
-      }
-      buckets.put(tier, perKey);
-    });
+    requests.forEach(request -> buckets.computeIfAbsent(request.tier(), tier -> new ArrayList<>())
+        .add(fetched.getOrDefault(request, new java.util.TreeMap<>())));
 
     List<Span<R>> result = new ArrayList<>();
     for (Span<List<Piece>> plan : plans) {

@@ -70,7 +70,8 @@ class UniquesReadTest {
       assertWithinBounds(allTime, distinct(events, Long.MIN_VALUE, Long.MAX_VALUE));
 
       WindowReader reader = new WindowReader(CONFIG.uniqueTiers());
-      WindowReader.BucketSource<HllSketch> source = (key, tier, from, last) -> buckets(driver, key, tier, from, last);
+      WindowReader.BucketSource<HllSketch> source = WindowReader.BucketSource.eachRange(
+          r -> buckets(driver, r.key(), r.tier(), r.fromStart(), r.toStart()));
       for (Duration window : List.of(Duration.ofHours(1), Duration.ofHours(5), Duration.ofDays(1),
           Duration.ofDays(3), Duration.ofDays(5))) {
         WindowReader.Span<HllSketch> span = reader.read(SHARDS, List.of(new long[] {now - window.toMillis(), now}),

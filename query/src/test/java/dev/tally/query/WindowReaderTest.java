@@ -89,7 +89,7 @@ class WindowReaderTest {
     long to = WindowReader.ceil(now + 1, 1000);
     for (Duration window : windows) {
       WindowReader.Span<Long> span = reader.counts(List.of("c"), List.of(new long[] {to - window.toMillis(), to}), now,
-          this::buckets).get(0);
+          WindowReader.BucketSource.eachRange(r -> bucketsOf(r.key(), r.tier(), r.fromStart(), r.toStart()))).get(0);
       assertThat(span.value()).as(window + " " + span).isEqualTo(bruteForce(span.from(), span.to()));
       assertThat(span.to().toEpochMilli()).isEqualTo(to);
       assertThat(span.from().toEpochMilli()).isLessThanOrEqualTo(to - window.toMillis());
@@ -116,10 +116,10 @@ class WindowReaderTest {
     long window = Duration.parse("P1DT17M23S").toMillis();
     Set<Duration> tiersRead = new HashSet<>();
     WindowReader.Span<Long> span = reader.counts(List.of("c"), List.of(new long[] {to - window, to}), now,
-        (key, tier, from, last) -> {
-          tiersRead.add(tier.size());
-          return buckets(key, tier, from, last);
-        }).get(0);
+        WindowReader.BucketSource.eachRange(r -> {
+          tiersRead.add(r.tier().size());
+          return bucketsOf(r.key(), r.tier(), r.fromStart(), r.toStart());
+        })).get(0);
 
     assertThat(tiersRead).containsExactlyInAnyOrder(Duration.ofSeconds(1), Duration.ofMinutes(1), Duration.ofHours(1));
     assertThat(span.value()).isEqualTo(bruteForce(span.from(), span.to()));
@@ -134,7 +134,7 @@ class WindowReaderTest {
     for (long s = WindowReader.ceil(now - Duration.ofHours(30).toMillis(), advance); s < now; s += advance) {
       intervals.add(new long[] {s, s + size});
     }
-    List<WindowReader.Span<Long>> spans = reader.counts(List.of("c"), intervals, now, this::buckets);
+    List<WindowReader.Span<Long>> spans = reader.counts(List.of("c"), intervals, now, WindowReader.BucketSource.eachRange(r -> bucketsOf(r.key(), r.tier(), r.fromStart(), r.toStart())));
 
     assertThat(spans).hasSize(intervals.size());
     for (int i = 0; i < spans.size(); i++) {
@@ -147,11 +147,7 @@ class WindowReaderTest {
 
   private static WindowReader.Span<Long> span(WindowReader reader, long to, Duration window) {
     return reader.counts(List.of("c"), List.of(new long[] {to - window.toMillis(), to}), now,
-        WindowReaderTest::bucketsOf).get(0);
-  }
-
-  private NavigableMap<Long, PnCounter> buckets(String key, Tier tier, long from, long last) {
-    return bucketsOf(key, tier, from, last);
+        WindowReader.BucketSource.eachRange(r -> bucketsOf(r.key(), r.tier(), r.fromStart(), r.toStart()))).get(0);
   }
 
   private static NavigableMap<Long, PnCounter> bucketsOf(String key, Tier tier, long from, long last) {

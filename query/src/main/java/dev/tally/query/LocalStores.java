@@ -1,0 +1,194 @@
+package dev.tally.query;
+
+import dev.tally.topology.CounterTopology;
+import dev.tally.topology.StoreNames;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Set;
+import java.util.TreeMap;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.LagInfo;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.query.FailureReason;
+import org.apache.kafka.streams.kstream.Windowed;
+import org.apache.kafka.streams.query.KeyQuery;
+import org.apache.kafka.streams.query.PositionBound;
+import org.apache.kafka.streams.query.Query;
+import org.apache.kafka.streams.query.QueryResult;
+import org.apache.kafka.streams.query.StateQueryRequest;
+import org.apache.kafka.streams.query.WindowKeyQuery;
+import org.apache.kafka.streams.query.WindowRangeQuery;
+import org.apache.kafka.streams.state.HostInfo;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.ValueAndTimestamp;
+import org.apache.kafka.streams.state.WindowStoreIterator;
+
+/**
+ * Reads this instance's copies of the stores through IQv2: the active copy, or with {@code allowStandby}
+ * a standby copy too. Never forwards: a partition that is not here is {@link StateUnavailableException}.
+ */
+public final class LocalStores {
+
+  /**
+   * A standby further behind its active than this many changelog offsets does not answer: about what
+   * one commit interval adds under load. A standby that has restored nothing yet never answers.
+   */
+  public static final long MAX_STANDBY_LAG = 100;
+
+  private final KafkaStreams streams;
+  private final HostInfo self;
+  private final Clock clock;
+
+  public LocalStores(KafkaStreams streams, HostInfo self, Clock clock) {
+    this.streams = streams;
+    this.self = self;
+    this.clock = clock;
+  }
+
+  public HostInfo self() {
+    return self;
+  }
+
+  KafkaStreams streams() {
+    return streams;
+  }
+
+  /** Where {@code key} of {@code store} lives: never null, maybe {@link KeyQueryMetadata#NOT_AVAILABLE}. */
+  KeyQueryMetadata metadata(String store, String key) {
+    try {
+      KeyQueryMetadata metadata = streams.queryMetadataForKey(store, key, Serdes.String().serializer());
+      return metadata == null ? KeyQueryMetadata.NOT_AVAILABLE : metadata;
+    } catch (IllegalStateException e) {
+      // Not RUNNING or REBALANCING yet.
+      return KeyQueryMetadata.NOT_AVAILABLE;
+    }
+  }
+
+  /**
+   * @param allowStandby whether a standby copy may answer
+   * @param after the position the copy must have processed, or null
+   */
+  public Fetched fetch(StoreRead read, boolean allowStandby, org.apache.kafka.streams.query.Position after) {
+    KeyQueryMetadata metadata = metadata(read.store(), read.key());
+    if (KeyQueryMetadata.NOT_AVAILABLE.equals(metadata)) {
+      throw new StateUnavailableException("no instance owns '" + read.key() + "' in " + read.store() + " yet");
+    }
+    int partition = metadata.partition();
+    boolean standby = !self.equals(metadata.activeHost());
+    if (standby && !(allowStandby && metadata.standbyHosts().contains(self))) {
+      throw new StateUnavailableException("partition " + partition + " of " + read.store()
+          + " is not active on " + self);
+    }
+    long lag = standby ? lag(read.store(), partition) : 0;
+    if (lag < 0 || lag > MAX_STANDBY_LAG) {
+      // A standby that is unknown or far behind (one just assigned, still restoring) would answer zero.
+      throw new StateUnavailableException("the standby copy of partition " + partition + " of " + read.store()
+          + " on " + self + " is " + (lag < 0 ? "of unknown lag" : lag + " offsets behind"));
+    }
+    try {
+      if (read.isWindowed()) {
+        NavigableMap<Long, Object> windows = new TreeMap<>();
+        try (WindowStoreIterator<Object> iterator = query(read.store(), partition, standby, after,
+            WindowKeyQuery.<String, Object>withKeyAndWindowStartRange(read.key(),
+                Instant.ofEpochMilli(read.fromStart()), Instant.ofEpochMilli(read.toStart())))) {
+          while (iterator.hasNext()) {
+            KeyValue<Long, Object> window = iterator.next();
+            windows.put(window.key, unwrap(window.value));
+          }
+        }
+        return new Fetched(null, windows, standby, lag);
+      }
+      Object value = unwrap(query(read.store(), partition, standby, after, KeyQuery.withKey(read.key())));
+      return new Fetched(value, null, standby, lag);
+    } catch (InvalidStateStoreException e) {
+      throw new StateUnavailableException(read.store() + " is not queryable: " + e.getMessage(), e);
+    }
+  }
+
+  private <R> R query(String store, int partition, boolean standby, org.apache.kafka.streams.query.Position after,
+      Query<R> query) {
+    StateQueryRequest<R> request = StateQueryRequest.inStore(store).withQuery(query).withPartitions(Set.of(partition));
+    if (after != null) {
+      // Kafka Streams ignores the position bound of a requireActive() query; whether this copy is the
+      // active one was checked against the metadata instead.
+      request = request.withPositionBound(PositionBound.at(after));
+    } else if (!standby) {
+      request = request.requireActive();
+    }
+    QueryResult<R> result = streams.query(request).getPartitionResults().get(partition);
+    if (result == null) {
+      throw new StateUnavailableException("partition " + partition + " of " + store + " is not on " + self);
+    }
+    if (result.isFailure()) {
+      FailureReason reason = result.getFailureReason();
+      if (reason == FailureReason.NOT_ACTIVE || reason == FailureReason.NOT_PRESENT
+          || reason == FailureReason.NOT_UP_TO_BOUND) {
+        throw new StateUnavailableException(reason + ": " + result.getFailureMessage());
+      }
+      throw new IllegalStateException("reading " + store + " failed: " + reason + ": " + result.getFailureMessage());
+    }
+    return result.getResult();
+  }
+
+  /** The busiest counters of this instance's active partitions, by events in their latest sliding minute. */
+  public List<CounterRate> top(int limit) {
+    long now = clock.millis();
+    long size = CounterTopology.RATE_WINDOW.toMillis();
+    Map<String, NavigableMap<Long, Object>> windows = new HashMap<>();
+    try {
+      StateQueryRequest<KeyValueIterator<Windowed<String>, Object>> request = StateQueryRequest
+          .inStore(StoreNames.RATE_1M)
+          .withQuery(WindowRangeQuery.<String, Object>withWindowStartRange(
+              Instant.ofEpochMilli(now - 2 * size), Instant.ofEpochMilli(now)))
+          .requireActive();
+      for (QueryResult<KeyValueIterator<Windowed<String>, Object>> result :
+          streams.query(request).getPartitionResults().values()) {
+        if (result.isFailure()) {
+          throw new StateUnavailableException(result.getFailureReason() + ": " + result.getFailureMessage());
+        }
+        try (KeyValueIterator<Windowed<String>, Object> iterator = result.getResult()) {
+          iterator.forEachRemaining(window -> windows.computeIfAbsent(window.key.key(), key -> new TreeMap<>())
+              .put(window.key.window().start(), unwrap(window.value)));
+        }
+      }
+    } catch (InvalidStateStoreException e) {
+      throw new StateUnavailableException(StoreNames.RATE_1M + " is not queryable: " + e.getMessage(), e);
+    }
+    return windows.entrySet().stream()
+        .map(entry -> CounterRate.latest(entry.getKey(), entry.getValue(), now))
+        .filter(rate -> rate.events() > 0)
+        .sorted(Comparator.comparingLong(CounterRate::events).reversed().thenComparing(CounterRate::counter))
+        .limit(limit)
+        .toList();
+  }
+
+  /** Stores the DSL materialized keep a timestamp next to each value; IQv2 hands both back. */
+  private static Object unwrap(Object value) {
+    return value instanceof ValueAndTimestamp<?> timestamped ? timestamped.value() : value;
+  }
+
+  /**
+   * How far this standby copy is behind the active, in changelog offsets; -1 if unknown or if it has
+   * restored nothing of a changelog that holds something.
+   */
+  private long lag(String store, int partition) {
+    try {
+      Map<Integer, LagInfo> lags = streams.allLocalStorePartitionLags().get(store);
+      LagInfo lag = lags == null ? null : lags.get(partition);
+      if (lag == null || (lag.currentOffsetPosition() <= 0 && lag.endOffsetPosition() > 0)) {
+        return -1;
+      }
+      return lag.offsetLag();
+    } catch (RuntimeException e) {
+      return -1;
+    }
+  }
+}

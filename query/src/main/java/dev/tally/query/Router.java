@@ -1,0 +1,192 @@
+package dev.tally.query;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.StreamsMetadata;
+import org.apache.kafka.streams.state.HostInfo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Finds the instance that holds each shard key ({@code queryMetadataForKey}), reads it locally when that
+ * is this instance and otherwise asks the owner, one request per owner, all in parallel. A peer answers
+ * from its own copies only, so a request is forwarded at most once. While state moves it retries within
+ * a bounded budget, then throws {@link StateUnavailableException}: never a silent zero. Eventual reads fall
+ * back to a standby copy when the active cannot answer. Knows nothing of HTTP.
+ */
+public final class Router {
+
+  private static final Logger log = LoggerFactory.getLogger(Router.class);
+  private static final Duration BACKOFF = Duration.ofMillis(50);
+
+  private final LocalStores local;
+  private final PeerClient peers;
+  private final Duration budget;
+
+  public Router(LocalStores local, PeerClient peers, Duration budget) {
+    this.local = local;
+    this.peers = peers;
+    this.budget = budget;
+  }
+
+  public LocalStores local() {
+    return local;
+  }
+
+  /** Every read answered, by read. */
+  public Map<StoreRead, Fetched> fetch(List<StoreRead> reads, ReadContext context) {
+    long deadline = System.nanoTime() + budget.toNanos();
+    Map<StoreRead, Fetched> answered = new HashMap<>();
+    List<StoreRead> pending = new ArrayList<>(new LinkedHashSet<>(reads));
+    while (true) {
+      String problem = attempt(pending, context, answered);
+      pending.removeIf(answered::containsKey);
+      if (pending.isEmpty()) {
+        answered.values().forEach(context::record);
+        return answered;
+      }
+      if (System.nanoTime() + BACKOFF.toNanos() > deadline) {
+        throw new StateUnavailableException(pending.size() + " of " + reads.size()
+            + " reads could not be answered within " + budget + ": " + problem);
+      }
+      pause();
+    }
+  }
+
+  /** One round: every pending read tried at its active owner, then (eventual) at a standby. */
+  private String attempt(List<StoreRead> pending, ReadContext context, Map<StoreRead, Fetched> answered) {
+    Map<StoreRead, KeyQueryMetadata> where = new HashMap<>();
+    Map<HostInfo, List<StoreRead>> byActive = new LinkedHashMap<>();
+    String problem = "";
+    for (StoreRead read : pending) {
+      KeyQueryMetadata metadata = local.metadata(read.store(), read.key());
+      if (KeyQueryMetadata.NOT_AVAILABLE.equals(metadata)) {
+        problem = "no instance owns " + read.key() + " in " + read.store() + " yet";
+        continue;
+      }
+      where.put(read, metadata);
+      byActive.computeIfAbsent(metadata.activeHost(), host -> new ArrayList<>()).add(read);
+    }
+    problem = ask(byActive, false, context, answered, problem);
+    // Strong reads, and reads that must include a position (read-your-writes), take the active only.
+    if (context.strong() || context.after() != null) {
+      return problem;
+    }
+    Map<HostInfo, List<StoreRead>> byStandby = new LinkedHashMap<>();
+    for (StoreRead read : pending) {
+      KeyQueryMetadata metadata = where.get(read);
+      if (answered.containsKey(read) || metadata == null || metadata.standbyHosts().isEmpty()) {
+        continue;
+      }
+      HostInfo standby = metadata.standbyHosts().contains(local.self()) ? local.self()
+          : metadata.standbyHosts().iterator().next();
+      byStandby.computeIfAbsent(standby, host -> new ArrayList<>()).add(read);
+    }
+    return ask(byStandby, true, context, answered, problem);
+  }
+
+  private String ask(Map<HostInfo, List<StoreRead>> byHost, boolean standby, ReadContext context,
+      Map<StoreRead, Fetched> answered, String problem) {
+    Map<HostInfo, CompletableFuture<List<Fetched>>> remote = new LinkedHashMap<>();
+    byHost.forEach((host, reads) -> {
+      if (!host.equals(local.self())) {
+        remote.put(host, peers.fetch(host, reads, standby, context.after()));
+      }
+    });
+    String last = problem;
+    List<StoreRead> here = byHost.getOrDefault(local.self(), List.of());
+    for (StoreRead read : here) {
+      try {
+        answered.put(read, local.fetch(read, standby, context.after()));
+      } catch (StateUnavailableException e) {
+        last = e.getMessage();
+      }
+    }
+    for (Map.Entry<HostInfo, CompletableFuture<List<Fetched>>> entry : remote.entrySet()) {
+      List<StoreRead> reads = byHost.get(entry.getKey());
+      try {
+        List<Fetched> results = entry.getValue().get();
+        for (int i = 0; i < reads.size(); i++) {
+          answered.put(reads.get(i), results.get(i));
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new StateUnavailableException("interrupted while asking " + entry.getKey());
+      } catch (java.util.concurrent.ExecutionException e) {
+        last = entry.getKey() + " could not answer: " + e.getCause().getMessage();
+        log.debug("{} {} reads failed", entry.getKey(), standby ? "standby" : "active", e.getCause());
+      }
+    }
+    return last;
+  }
+
+  /** The busiest counters of every instance, merged: each instance reports its own active partitions. */
+  public List<CounterRate> top(int limit) {
+    List<CompletableFuture<List<CounterRate>>> answers = new ArrayList<>();
+    for (HostInfo host : hosts()) {
+      answers.add(host.equals(local.self()) ? CompletableFuture.completedFuture(local.top(limit))
+          : peers.top(host, limit));
+    }
+    List<CounterRate> all = new ArrayList<>();
+    for (CompletableFuture<List<CounterRate>> answer : answers) {
+      try {
+        all.addAll(answer.get(budget.toMillis(), TimeUnit.MILLISECONDS));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new StateUnavailableException("interrupted while gathering the top counters");
+      } catch (Exception e) {
+        throw new StateUnavailableException("an instance could not report its top counters: " + e.getMessage(), e);
+      }
+    }
+    all.sort(Comparator.comparingLong(CounterRate::events).reversed().thenComparing(CounterRate::counter));
+    return List.copyOf(all.subList(0, Math.min(limit, all.size())));
+  }
+
+  /** Every instance of the application, its state and the partitions it holds. */
+  public List<InstanceInfo> instances() {
+    List<InstanceInfo> result = new ArrayList<>();
+    for (StreamsMetadata metadata : local.streams().metadataForAllStreamsClients()) {
+      HostInfo host = metadata.hostInfo();
+      String state;
+      if (host.equals(local.self())) {
+        state = local.streams().state().toString();
+      } else {
+        try {
+          state = peers.state(host).get(budget.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          state = "UNKNOWN";
+        } catch (Exception e) {
+          state = "UNREACHABLE";
+        }
+      }
+      result.add(new InstanceInfo(host.host() + ":" + host.port(), state, host.equals(local.self()),
+          metadata.topicPartitions().stream().map(Object::toString).sorted().toList(),
+          metadata.standbyTopicPartitions().stream().map(Object::toString).sorted().toList()));
+    }
+    result.sort(Comparator.comparing(InstanceInfo::address));
+    return result;
+  }
+
+  private List<HostInfo> hosts() {
+    return local.streams().metadataForAllStreamsClients().stream().map(StreamsMetadata::hostInfo).distinct().toList();
+  }
+
+  private static void pause() {
+    try {
+      Thread.sleep(BACKOFF.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StateUnavailableException("interrupted while waiting for state");
+    }
+  }
+}
