@@ -152,6 +152,9 @@ public final class LocalStores {
       for (QueryResult<KeyValueIterator<Windowed<String>, Object>> result :
           streams.query(request).getPartitionResults().values()) {
         if (result.isFailure()) {
+          if (result.getFailureReason() == FailureReason.NOT_ACTIVE) {
+            continue; // a standby copy here: its active reports it
+          }
           throw new StateUnavailableException(result.getFailureReason() + ": " + result.getFailureMessage());
         }
         try (KeyValueIterator<Windowed<String>, Object> iterator = result.getResult()) {
