@@ -9,10 +9,8 @@ import dev.tally.schemas.ShardConfigSerde;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
-import java.util.Properties;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
@@ -26,15 +24,10 @@ class HotCounterTest {
 
   @Test
   void aCounterDrivenPastTheThresholdGetsFourThenSixteenShards() {
-    Properties props = new Properties();
-    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "hot-counter-test");
-    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-    props.put(StreamsConfig.STATE_DIR_CONFIG, "target/streams-state");
-    props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
     // Threshold 50 events/s per shard; "hot" runs at 500/s: 4 shards still carry 125/s each, 16 carry 31.
     TallyConfig config = TallyConfig.defaults().withHotEventsPerSecond(50);
     IncrementEventSerde serde = new IncrementEventSerde();
-    try (TopologyTestDriver driver = new TopologyTestDriver(CounterTopology.build(config), props)) {
+    try (TopologyTestDriver driver = TestDrivers.of(config, "hot-counter-test")) {
       TestInputTopic<byte[], byte[]> input = driver.createInputTopic(
           TallyConfig.INCREMENTS_TOPIC, new ByteArraySerializer(), new ByteArraySerializer());
       TestOutputTopic<String, ShardConfig> shardConfig = driver.createOutputTopic(

@@ -6,10 +6,8 @@ import dev.tally.schemas.IncrementEvent;
 import dev.tally.schemas.IncrementEventSerde;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.Properties;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.ValueAndTimestamp;
@@ -25,13 +23,8 @@ class RateTopologyTest {
 
   @Test
   void aHotCounterOverTwoShardsAndAQuietOneGetTheirRates() {
-    Properties props = new Properties();
-    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "rate-topology-test");
-    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-    props.put(StreamsConfig.STATE_DIR_CONFIG, "target/streams-state");
-    props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
     IncrementEventSerde serde = new IncrementEventSerde();
-    try (TopologyTestDriver driver = new TopologyTestDriver(CounterTopology.build(TallyConfig.defaults()), props)) {
+    try (TopologyTestDriver driver = TestDrivers.of(TallyConfig.defaults(), "rate-topology-test")) {
       TestInputTopic<byte[], byte[]> input = driver.createInputTopic(
           TallyConfig.INCREMENTS_TOPIC, new ByteArraySerializer(), new ByteArraySerializer());
       long last = T0;

@@ -1,0 +1,551 @@
+package dev.tally.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tally.app.EmbeddedBroker;
+import dev.tally.app.NodeSettings;
+import dev.tally.app.TallyNode;
+import dev.tally.ingest.Coalescer;
+import dev.tally.ingest.EventSender;
+import dev.tally.ingest.TallyProducer;
+import dev.tally.schemas.IncrementEvent;
+import dev.tally.schemas.IncrementEventSerde;
+import dev.tally.topology.CounterTopology;
+import dev.tally.topology.PnCounter;
+import dev.tally.topology.ShardKeys;
+import dev.tally.topology.StoreNames;
+import dev.tally.topology.TallyConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.Utils;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.query.KeyQuery;
+import org.apache.kafka.streams.query.QueryResult;
+import org.apache.kafka.streams.query.StateQueryRequest;
+
+/**
+ * One run, one machine, one table: Kafka's own produce and consume ceiling, then Tally's counted events/s
+ * for each workload under exactly-once and at-least-once as a ratio to that ceiling, read latency (local
+ * and forwarded), freshness and footprint. Output: a table on stdout, {@code bench/results/latest.json}
+ * and a plot. {@code --quick} uses fewer events and shorter read phases.
+ */
+public final class TallyBench {
+
+  private static final int PARTITIONS = 6;
+  private static final int STREAM_THREADS = 2;
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private final boolean quick;
+  private final int events;
+  private final Path work;
+  private final EmbeddedBroker broker;
+  private final Map<String, Object> results = new LinkedHashMap<>();
+  private final List<String> table = new ArrayList<>();
+
+  private TallyBench(boolean quick, Path work, EmbeddedBroker broker) {
+    this.quick = quick;
+    this.events = quick ? 100_000 : 2_000_000;
+    this.work = work;
+    this.broker = broker;
+  }
+
+  public static void main(String[] args) throws Exception {
+    boolean quick = Arrays.asList(args).contains("--quick");
+    Path out = Path.of(args.length > 0 && !args[args.length - 1].startsWith("--") ? args[args.length - 1]
+        : "bench/results");
+    Path work = Files.createTempDirectory("tally-bench");
+    try (EmbeddedBroker broker = EmbeddedBroker.start(work.resolve("broker"), 0, PARTITIONS)) {
+      TallyBench bench = new TallyBench(quick, work, broker);
+      bench.run();
+      bench.write(out);
+    }
+  }
+
+  private void run() throws Exception {
+    results.put("machine", Map.of("cores", Runtime.getRuntime().availableProcessors(),
+        "maxHeapMb", Runtime.getRuntime().maxMemory() >> 20, "java", System.getProperty("java.version")));
+    results.put("events", events);
+    results.put("settings", Map.of("partitions", PARTITIONS, "streamThreads", STREAM_THREADS,
+        "commitIntervalMs", 100, "recordCache", "off (statestore.cache.max.bytes=0)",
+        "producer", "acks=all, idempotent, linger.ms=5, batch.size=64KB, no compression",
+        "broker", "in-process single-node KRaft, same JVM"));
+
+    double[] ceiling = ceiling();
+    double produce = ceiling[0];
+    table.add(String.format("%-34s %12s %8s", "what", "events/s", "ratio"));
+    table.add(String.format("%-34s %,12.0f %8.2f", "produce ceiling (plain producer)", produce, 1.0));
+    table.add(String.format("%-34s %,12.0f %8s", "consume ceiling (plain consumer)", ceiling[1], "-"));
+
+    Map<String, Object> counted = new LinkedHashMap<>();
+    for (Workload workload : Workload.values()) {
+      for (String guarantee : List.of(StreamsConfig.EXACTLY_ONCE_V2, StreamsConfig.AT_LEAST_ONCE)) {
+        boolean hotVariant = workload == Workload.HOT_SHARDED || workload == Workload.HOT_COALESCED;
+        if (hotVariant && guarantee.equals(StreamsConfig.AT_LEAST_ONCE)) {
+          continue;
+        }
+        double rate = counted(workload, guarantee);
+        String name = workload.name().toLowerCase() + " / " + guarantee;
+        counted.put(name, Map.of("eventsPerSecond", Math.round(rate), "ratioToProduceCeiling", rate / produce));
+        table.add(String.format("%-34s %,12.0f %8.2f", "counted: " + name, rate, rate / produce));
+      }
+    }
+    results.put("counted", counted);
+    reads();
+  }
+
+  /** Plain producer and consumer on a topic of the same records: what Kafka itself does here. */
+  private double[] ceiling() throws Exception {
+    String topic = "bench.ceiling." + UUID.randomUUID();
+    createTopic(topic);
+    IncrementEventSerde serde = new IncrementEventSerde();
+    Workload.Generator generator = Workload.UNIFORM.generator(1);
+    List<byte[]> keys = new ArrayList<>();
+    List<byte[]> values = new ArrayList<>();
+    for (int i = 0; i < 100_000; i++) {
+      IncrementEvent event = generator.event(generator.nextCounter(), Instant.now());
+      keys.add(event.getCounter().getBytes(StandardCharsets.UTF_8));
+      values.add(serde.encode(event));
+    }
+    long start = System.nanoTime();
+    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerSettings(),
+        new ByteArraySerializer(), new ByteArraySerializer())) {
+      for (int i = 0; i < events; i++) {
+        producer.send(new ProducerRecord<>(topic, keys.get(i % keys.size()), values.get(i % values.size())));
+      }
+      producer.flush();
+    }
+    double produce = events / seconds(start);
+    start = System.nanoTime();
+    long read = 0;
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
+        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+        ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 10_000), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> partitions = partitions(topic);
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      while (read < events) {
+        read += consumer.poll(Duration.ofMillis(200)).count();
+      }
+    }
+    double consume = events / seconds(start);
+    results.put("ceiling", Map.of("produceEventsPerSecond", Math.round(produce),
+        "consumeEventsPerSecond", Math.round(consume), "recordBytes", values.get(0).length));
+    return new double[] {produce, consume};
+  }
+
+  /**
+   * Starts the topology on an empty topic, then produces {@code events} through TallyProducer and times
+   * from the first send until every offset is committed; checks a sample of totals.
+   */
+  private double counted(Workload workload, String guarantee) throws Exception {
+    String run = workload.name().toLowerCase() + "-" + guarantee.replace('_', '-') + "-" + UUID.randomUUID();
+    String topic = "bench.increments." + run;
+    String shardTopic = "bench.shard-config." + run;
+    createTopic(topic);
+    createTopic(shardTopic);
+    TallyConfig defaults = TallyConfig.defaults();
+    TallyConfig config = new TallyConfig(topic, "bench.dlq." + run, defaults.tiers(), defaults.hoppingWindows(),
+        defaults.grace(), defaults.maxFutureSkew(), defaults.uniqueTiers(), defaults.hllLgK(), shardTopic,
+        Double.MAX_VALUE);
+    createTopic(config.dlqTopic());
+    Path state = work.resolve("state-" + run);
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "bench-" + run);
+    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+    props.put(StreamsConfig.STATE_DIR_CONFIG, state.toString());
+    // Without it queryMetadataForKey has no partition to give; nothing listens there.
+    props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, "localhost:1");
+    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee);
+    props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, STREAM_THREADS);
+    props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+    props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
+    props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+    props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
+
+    int[] expected = new int[workload.counters()];
+    int shards = workload == Workload.HOT_SHARDED ? 16 : 1;
+    try (KafkaStreams streams = new KafkaStreams(CounterTopology.build(config), props)) {
+      streams.start();
+      awaitRunning(streams);
+      long start = System.nanoTime();
+      Workload.Generator generator = workload.generator(42);
+      Instant now = Instant.now();
+      try (TallyProducer producer = new TallyProducer(producerSettings(), topic, counter -> shards)) {
+        EventSender sender = workload == Workload.HOT_COALESCED
+            ? new Coalescer(producer, Coalescer.DEFAULT_INTERVAL) : producer;
+        List<CompletableFuture<?>> last = new ArrayList<>();
+        for (int i = 0; i < events; i++) {
+          int counter = generator.nextCounter();
+          expected[counter]++;
+          CompletableFuture<?> sent = sender.send(generator.event(counter, now));
+          if (i % 10_000 == 0) {
+            last.add(sent);
+          }
+        }
+        if (sender instanceof Coalescer coalescer) {
+          coalescer.close();
+        }
+        CompletableFuture.allOf(last.toArray(CompletableFuture[]::new)).get(5, TimeUnit.MINUTES);
+      }
+      awaitCommitted("bench-" + run, topic);
+      double rate = events / seconds(start);
+      verify(streams, workload, expected, shards);
+      streams.close(Duration.ofSeconds(30));
+      // Measured after close, when RocksDB has flushed its memtables to files.
+      if (workload == Workload.UNIFORM && guarantee.equals(StreamsConfig.EXACTLY_ONCE_V2)) {
+        footprint(state, "bench-" + run, distinct(expected));
+      }
+      if (workload == Workload.UNIQUES && guarantee.equals(StreamsConfig.EXACTLY_ONCE_V2)) {
+        long sketches = changelogBytes("bench-" + run, StoreNames.UNIQUES_ALL);
+        results.put("bytesPerAllTimeSketchInChangelog", sketches / Math.max(1, distinct(expected)));
+      }
+      return rate;
+    }
+  }
+
+  /** Totals of a sample of counters (all shards summed) equal what was sent. */
+  private void verify(KafkaStreams streams, Workload workload, int[] expected, int shards) throws InterruptedException {
+    for (int counter = 0; counter < Math.min(expected.length, 500); counter++) {
+      long total = 0;
+      for (int shard = 0; shard < shards; shard++) {
+        total += total(streams, ShardKeys.of(Workload.name(workload, counter), shard));
+      }
+      if (total != expected[counter]) {
+        throw new IllegalStateException(workload + ": counter " + counter + " is " + total + ", expected "
+            + expected[counter]);
+      }
+    }
+  }
+
+  /** A shard key's total in the local stores, waiting out a rebalance. */
+  private static long total(KafkaStreams streams, String key) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+    while (true) {
+      int partition = streams.queryMetadataForKey(StoreNames.COUNTER_TOTALS, key, new StringSerializer()).partition();
+      QueryResult<PnCounter> result = streams.query(StateQueryRequest.inStore(StoreNames.COUNTER_TOTALS)
+          .withQuery(KeyQuery.<String, PnCounter>withKey(key)).withPartitions(Set.of(partition)))
+          .getPartitionResults().get(partition);
+      if (result != null && result.isSuccess()) {
+        return result.getResult() == null ? 0 : result.getResult().total();
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("cannot read " + key + ": " + (result == null ? "no result" : result));
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  /** Read latency local and forwarded, and freshness, on two real Tally instances (and one at-least-once). */
+  private void reads() throws Exception {
+    String applicationId = "bench-reads-" + UUID.randomUUID();
+    List<TallyNode> nodes = new ArrayList<>();
+    try {
+      for (int i = 0; i < 2; i++) {
+        nodes.add(TallyNode.start(new NodeSettings(Optional.of(broker.bootstrapServers()), 0, "localhost",
+            freePort(), work.resolve("reads-" + i), PARTITIONS, applicationId, StreamsConfig.EXACTLY_ONCE_V2,
+            1, 10_000, 1, Map.of())));
+      }
+      HttpClient http = HttpClient.newHttpClient();
+      String base = "http://localhost:" + nodes.get(0).httpPort();
+      StringBuilder batch = new StringBuilder();
+      for (int i = 0; i < 2_000; i++) {
+        batch.append(String.format("{\"counter\":\"r%d\",\"item\":\"v%d\"}%n", i, i % 300));
+      }
+      post(http, base + "/v1/events", batch.toString());
+      awaitReady(http, "http://localhost:" + nodes.get(1).httpPort());
+      Set<Integer> local = localPartitions(http, base);
+      List<String> localCounters = new ArrayList<>();
+      List<String> remoteCounters = new ArrayList<>();
+      for (int i = 0; i < 2_000; i++) {
+        String counter = "r" + i;
+        int partition = Utils.toPositive(Utils.murmur2(counter.getBytes(StandardCharsets.UTF_8))) % PARTITIONS;
+        (local.contains(partition) ? localCounters : remoteCounters).add(counter);
+      }
+      Map<String, Object> latency = new LinkedHashMap<>();
+      int rate = 200;
+      Duration phase = quick ? Duration.ofSeconds(3) : Duration.ofSeconds(20);
+      for (String kind : List.of("point", "window", "unique")) {
+        for (String where : List.of("local", "forwarded")) {
+          List<String> counters = where.equals("local") ? localCounters : remoteCounters;
+          String suffix = switch (kind) {
+            case "point" -> "";
+            case "window" -> "/last?window=PT15M";
+            default -> "/uniques?window=P1D";
+          };
+          long[] nanos = timedReads(http, base, counters, suffix, rate, phase);
+          latency.put(kind + " " + where, percentiles(nanos, rate));
+          table.add(String.format("%-34s p50 %6.2f ms  p99 %6.2f ms  p99.9 %6.2f ms  (%d reads at %d/s, 1 client)",
+              "read " + kind + " " + where, ms(nanos, 0.5), ms(nanos, 0.99), ms(nanos, 0.999), nanos.length, rate));
+        }
+      }
+      results.put("readLatency", latency);
+      results.put("freshnessExactlyOnce", freshness(http, nodes.get(0), "fresh-eos"));
+    } finally {
+      nodes.forEach(TallyNode::close);
+    }
+    try (TallyNode alos = TallyNode.start(new NodeSettings(Optional.of(broker.bootstrapServers()), 0, "localhost",
+        freePort(), work.resolve("reads-alos"), PARTITIONS, "bench-alos-" + UUID.randomUUID(),
+        StreamsConfig.AT_LEAST_ONCE, 1, 10_000, 0, Map.of(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100")))) {
+      awaitReady(HttpClient.newHttpClient(), "http://localhost:" + alos.httpPort());
+      results.put("freshnessAtLeastOnce", freshness(HttpClient.newHttpClient(), alos, "fresh-alos"));
+    }
+  }
+
+  /** Time from the producer's acknowledgement to the count being visible over HTTP. */
+  private Map<String, Object> freshness(HttpClient http, TallyNode node, String counter) throws Exception {
+    int samples = quick ? 50 : 200;
+    long[] nanos = new long[samples];
+    String base = "http://localhost:" + node.httpPort();
+    try (TallyProducer producer = new TallyProducer(producerSettings(), TallyConfig.INCREMENTS_TOPIC, c -> 1)) {
+      for (int i = 0; i < samples; i++) {
+        producer.send(IncrementEvent.newBuilder().setCounter(counter).setDelta(1).setEventTime(Instant.now())
+            .build()).get();
+        long acked = System.nanoTime();
+        while (total(http, base + "/v1/counters/" + counter) < i + 1) {
+          Thread.onSpinWait();
+        }
+        nanos[i] = System.nanoTime() - acked;
+      }
+    }
+    Arrays.sort(nanos);
+    String name = counter.equals("fresh-eos") ? "exactly_once_v2" : "at_least_once";
+    table.add(String.format("%-34s p50 %6.1f ms  p99 %6.1f ms  (%d samples)", "freshness " + name,
+        ms(nanos, 0.5), ms(nanos, 0.99), samples));
+    return Map.of("p50Ms", ms(nanos, 0.5), "p99Ms", ms(nanos, 0.99), "samples", samples);
+  }
+
+  private long[] timedReads(HttpClient http, String base, List<String> counters, String suffix, int rate,
+      Duration phase) throws Exception {
+    int count = (int) (rate * phase.toSeconds());
+    long[] nanos = new long[count];
+    long start = System.nanoTime();
+    long interval = 1_000_000_000L / rate;
+    for (int i = 0; i < count; i++) {
+      long due = start + i * interval;
+      while (System.nanoTime() < due) {
+        Thread.onSpinWait();
+      }
+      String counter = counters.get(i % counters.size());
+      long sent = System.nanoTime();
+      HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/counters/" + counter + suffix))
+          .GET().build(), HttpResponse.BodyHandlers.ofString());
+      nanos[i] = System.nanoTime() - sent;
+      if (response.statusCode() != 200) {
+        throw new IllegalStateException(counter + suffix + " answered " + response.statusCode() + " " + response.body());
+      }
+    }
+    Arrays.sort(nanos);
+    return nanos;
+  }
+
+  private void footprint(Path state, String applicationId, int counters) throws IOException {
+    long rocks = size(state);
+    long changelogs = changelogBytes(applicationId, "");
+    results.put("footprint", Map.of("rocksDbBytesPerCounter", rocks / counters,
+        "changelogBytesPerCounter", changelogs / counters, "stores", "totals, 3 count tiers, activity, stream-time"));
+    table.add(String.format("%-34s RocksDB %d B, changelogs %d B per counter (uniform, %,d counters)",
+        "footprint", rocks / counters, changelogs / counters, counters));
+  }
+
+  private long changelogBytes(String applicationId, String store) throws IOException {
+    try (Stream<Path> dirs = Files.list(work.resolve("broker"))) {
+      long total = 0;
+      for (Path dir : dirs.filter(d -> d.getFileName().toString().startsWith(applicationId + "-" + store)
+          && d.getFileName().toString().contains("-changelog-")).toList()) {
+        total += size(dir);
+      }
+      return total;
+    }
+  }
+
+  private static long size(Path root) throws IOException {
+    try (Stream<Path> files = Files.walk(root)) {
+      return files.filter(Files::isRegularFile).mapToLong(file -> {
+        try {
+          return Files.size(file);
+        } catch (IOException e) {
+          return 0;
+        }
+      }).sum();
+    }
+  }
+
+  private void write(Path out) throws IOException {
+    Files.createDirectories(out);
+    results.put("table", table);
+    JSON.writeValue(out.resolve("latest.json").toFile(), results);
+    Plot.ratios(results, out.resolve("latest.png"));
+    System.out.println();
+    table.forEach(System.out::println);
+    System.out.println();
+    System.out.println("written: " + out.resolve("latest.json") + ", " + out.resolve("latest.png"));
+  }
+
+  private Map<String, Object> producerSettings() {
+    return Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+        ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+        ProducerConfig.LINGER_MS_CONFIG, 5, ProducerConfig.BATCH_SIZE_CONFIG, 64 * 1024,
+        ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
+  }
+
+  private void createTopic(String topic) throws Exception {
+    try (Admin admin = admin()) {
+      admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 1))).all().get();
+    }
+  }
+
+  private List<TopicPartition> partitions(String topic) {
+    List<TopicPartition> partitions = new ArrayList<>();
+    for (int p = 0; p < PARTITIONS; p++) {
+      partitions.add(new TopicPartition(topic, p));
+    }
+    return partitions;
+  }
+
+  private void awaitCommitted(String group, String topic) throws Exception {
+    try (Admin admin = admin()) {
+      Map<TopicPartition, OffsetSpec> latest = new LinkedHashMap<>();
+      partitions(topic).forEach(p -> latest.put(p, OffsetSpec.latest()));
+      Map<TopicPartition, Long> end = new LinkedHashMap<>();
+      admin.listOffsets(latest).all().get().forEach((p, info) -> end.put(p, info.offset()));
+      while (true) {
+        Map<TopicPartition, OffsetAndMetadata> committed =
+            admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+        boolean done = end.entrySet().stream().allMatch(e -> e.getValue() == 0 || (committed.get(e.getKey()) != null
+            && committed.get(e.getKey()).offset() >= e.getValue()));
+        if (done) {
+          return;
+        }
+        Thread.sleep(50);
+      }
+    }
+  }
+
+  private Admin admin() {
+    return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()));
+  }
+
+  private static void awaitRunning(KafkaStreams streams) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+    while (streams.state() != KafkaStreams.State.RUNNING) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("Streams did not start: " + streams.state());
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  private static void awaitReady(HttpClient http, String base) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+    while (http.send(HttpRequest.newBuilder(URI.create(base + "/health/ready")).build(),
+        HttpResponse.BodyHandlers.discarding()).statusCode() != 200) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(base + " is not ready");
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  private static Set<Integer> localPartitions(HttpClient http, String base) throws Exception {
+    Set<Integer> partitions = new HashSet<>();
+    long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+    while (partitions.isEmpty() || partitions.size() == PARTITIONS) {
+      partitions.clear();
+      JsonNode instances = JSON.readTree(http.send(HttpRequest.newBuilder(URI.create(base + "/v1/instances")).build(),
+          HttpResponse.BodyHandlers.ofString()).body());
+      for (JsonNode instance : instances) {
+        if (instance.get("self").asBoolean()) {
+          for (JsonNode partition : instance.get("activePartitions")) {
+            String name = partition.asText();
+            if (name.startsWith(TallyConfig.INCREMENTS_TOPIC + "-")) {
+              partitions.add(Integer.parseInt(name.substring(name.lastIndexOf('-') + 1)));
+            }
+          }
+        }
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("partitions were not shared between the two instances: " + partitions);
+      }
+      Thread.sleep(200);
+    }
+    return partitions;
+  }
+
+  private static void post(HttpClient http, String url, String body) throws Exception {
+    HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url))
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 202) {
+      throw new IllegalStateException(url + " answered " + response.statusCode() + " " + response.body());
+    }
+  }
+
+  private static long total(HttpClient http, String url) throws Exception {
+    HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    return response.statusCode() == 200 ? JSON.readTree(response.body()).get("total").asLong() : -1;
+  }
+
+  private static Map<String, Object> percentiles(long[] sorted, int rate) {
+    return Map.of("p50Ms", ms(sorted, 0.5), "p99Ms", ms(sorted, 0.99), "p999Ms", ms(sorted, 0.999),
+        "requests", sorted.length, "requestsPerSecond", rate, "concurrency", 1);
+  }
+
+  private static double ms(long[] sorted, double quantile) {
+    return sorted[Math.min(sorted.length - 1, (int) Math.ceil(quantile * sorted.length) - 1)] / 1e6;
+  }
+
+  private static int distinct(int[] counts) {
+    return (int) Arrays.stream(counts).filter(c -> c > 0).count();
+  }
+
+  private static double seconds(long startNanos) {
+    return (System.nanoTime() - startNanos) / 1e9;
+  }
+
+  private static int freePort() {
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

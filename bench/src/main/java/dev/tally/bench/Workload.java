@@ -1,0 +1,89 @@
+package dev.tally.bench;
+
+import dev.tally.schemas.IncrementEvent;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Random;
+
+/** What a benchmark run sends: which counters, and whether events carry an item. */
+enum Workload {
+  /** Every event to one of 1M counters, uniformly. */
+  UNIFORM(1_000_000, false),
+  /** Zipf(1.1) over 1M counters: a few counters take most events. */
+  ZIPF(1_000_000, false),
+  /** Every event to one counter on one shard. */
+  HOT(1, false),
+  /** Every event to one counter spread over 16 shard keys. */
+  HOT_SHARDED(1, false),
+  /** Every event to one counter, coalesced in the producer (5 ms) before sending. */
+  HOT_COALESCED(1, false),
+  /** Unique visitors: 100K counters, every event with one of 1M items. */
+  UNIQUES(100_000, true);
+
+  private final int counters;
+  private final boolean items;
+
+  Workload(int counters, boolean items) {
+    this.counters = counters;
+    this.items = items;
+  }
+
+  int counters() {
+    return counters;
+  }
+
+  /** A generator of this workload's events, seeded. */
+  Generator generator(long seed) {
+    return new Generator(this, seed);
+  }
+
+  static final class Generator {
+    private final Workload workload;
+    private final Random random;
+    private final double[] zipfCdf;
+
+    private Generator(Workload workload, long seed) {
+      this.workload = workload;
+      this.random = new Random(seed);
+      this.zipfCdf = workload == ZIPF ? zipfCdf(workload.counters, 1.1) : null;
+    }
+
+    /** The index of the next event's counter, in [0, counters). */
+    int nextCounter() {
+      return switch (workload) {
+        case UNIFORM, UNIQUES -> random.nextInt(workload.counters);
+        case ZIPF -> {
+          int index = Arrays.binarySearch(zipfCdf, random.nextDouble());
+          yield Math.min(index < 0 ? -index - 1 : index, workload.counters - 1);
+        }
+        default -> 0;
+      };
+    }
+
+    IncrementEvent event(int counter, Instant time) {
+      IncrementEvent.Builder event = IncrementEvent.newBuilder()
+          .setCounter(name(workload, counter)).setDelta(1).setEventTime(time);
+      if (workload.items) {
+        event.setItem("visitor-" + random.nextInt(1_000_000));
+      }
+      return event.build();
+    }
+
+    private static double[] zipfCdf(int n, double exponent) {
+      double[] cdf = new double[n];
+      double sum = 0;
+      for (int rank = 1; rank <= n; rank++) {
+        sum += 1 / Math.pow(rank, exponent);
+        cdf[rank - 1] = sum;
+      }
+      for (int i = 0; i < n; i++) {
+        cdf[i] /= sum;
+      }
+      return cdf;
+    }
+  }
+
+  static String name(Workload workload, int counter) {
+    return workload.counters == 1 ? "hot" : "c" + counter;
+  }
+}
