@@ -53,9 +53,10 @@ final class ServeCommand implements Callable<Integer> {
       description = "A counter above this rate per shard gets four times the shards (default: ${DEFAULT-VALUE}).")
   double hotEventsPerSecond;
 
-  @Option(names = "--standby-replicas", defaultValue = "1",
-      description = "Warm standby copies of each store on other instances (default: ${DEFAULT-VALUE}).")
-  int standbyReplicas;
+  @Option(names = "--standby-replicas",
+      description = "Warm standby copies of each store on other instances "
+          + "(default: 1 with --bootstrap-servers, 0 with the embedded broker, where one instance runs).")
+  Integer standbyReplicas;
 
   @Option(names = "--streams-config", paramLabel = "KEY=VALUE",
       description = "Any further Kafka Streams setting, e.g. consumer.session.timeout.ms=10000 (repeatable).")
@@ -64,7 +65,8 @@ final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     NodeSettings settings = new NodeSettings(Optional.ofNullable(bootstrapServers), kafkaPort, host, port,
-        dataDir, partitions, applicationId, processingGuarantee, threads, hotEventsPerSecond, standbyReplicas, streamsConfig);
+        dataDir, partitions, applicationId, processingGuarantee, threads, hotEventsPerSecond,
+        standbyReplicas != null ? standbyReplicas : bootstrapServers != null ? 1 : 0, streamsConfig);
     TallyNode node = TallyNode.start(settings);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

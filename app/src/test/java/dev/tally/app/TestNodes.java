@@ -12,7 +12,7 @@ final class TestNodes {
 
   static NodeSettings embedded(Path dataDir, String name, int partitions, int threads) {
     return new NodeSettings(Optional.empty(), 0, "localhost", 0, dataDir, partitions,
-        name + "-" + UUID.randomUUID(), "exactly_once_v2", threads, 10_000, 1, Map.of());
+        name + "-" + UUID.randomUUID(), "exactly_once_v2", threads, 10_000, 0, Map.of());
   }
 
   /** A node of {@code applicationId} on the cluster at {@code bootstrapServers}. */

@@ -97,6 +97,8 @@ public final class TallyBench {
       TallyBench bench = new TallyBench(quick, work, broker);
       bench.run();
       bench.write(out);
+    } finally {
+      Utils.delete(work.toFile());
     }
   }
 
@@ -118,7 +120,8 @@ public final class TallyBench {
     Map<String, Object> counted = new LinkedHashMap<>();
     for (Workload workload : Workload.values()) {
       for (String guarantee : List.of(StreamsConfig.EXACTLY_ONCE_V2, StreamsConfig.AT_LEAST_ONCE)) {
-        boolean hotVariant = workload == Workload.HOT_SHARDED || workload == Workload.HOT_COALESCED;
+        boolean hotVariant = workload == Workload.HOT_SHARDED || workload == Workload.HOT_COALESCED
+            || workload == Workload.UNIFORM_NO_WINDOWS;
         if (hotVariant && guarantee.equals(StreamsConfig.AT_LEAST_ONCE)) {
           continue;
         }
@@ -183,9 +186,10 @@ public final class TallyBench {
     createTopic(topic);
     createTopic(shardTopic);
     TallyConfig defaults = TallyConfig.defaults();
-    TallyConfig config = new TallyConfig(topic, "bench.dlq." + run, defaults.tiers(), defaults.hoppingWindows(),
-        defaults.grace(), defaults.maxFutureSkew(), defaults.uniqueTiers(), defaults.hllLgK(), shardTopic,
-        Double.MAX_VALUE);
+    TallyConfig withTopics = new TallyConfig(topic, "bench.dlq." + run, defaults.tiers(),
+        defaults.hoppingWindows(), defaults.grace(), defaults.maxFutureSkew(), defaults.uniqueTiers(),
+        defaults.hllLgK(), shardTopic, Double.MAX_VALUE);
+    TallyConfig config = workload == Workload.UNIFORM_NO_WINDOWS ? withTopics.withoutWindows() : withTopics;
     createTopic(config.dlqTopic());
     Path state = work.resolve("state-" + run);
     Properties props = new Properties();

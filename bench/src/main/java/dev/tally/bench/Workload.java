@@ -9,6 +9,8 @@ import java.util.Random;
 enum Workload {
   /** Every event to one of 1M counters, uniformly. */
   UNIFORM(1_000_000, false),
+  /** As UNIFORM, with the time windows and windowed sketches switched off: what windows cost. */
+  UNIFORM_NO_WINDOWS(1_000_000, false),
   /** Zipf(1.1) over 1M counters: a few counters take most events. */
   ZIPF(1_000_000, false),
   /** Every event to one counter on one shard. */
@@ -51,7 +53,7 @@ enum Workload {
     /** The index of the next event's counter, in [0, counters). */
     int nextCounter() {
       return switch (workload) {
-        case UNIFORM, UNIQUES -> random.nextInt(workload.counters);
+        case UNIFORM, UNIFORM_NO_WINDOWS, UNIQUES -> random.nextInt(workload.counters);
         case ZIPF -> {
           int index = Arrays.binarySearch(zipfCdf, random.nextDouble());
           yield Math.min(index < 0 ? -index - 1 : index, workload.counters - 1);

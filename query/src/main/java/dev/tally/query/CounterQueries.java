@@ -56,8 +56,8 @@ public final class CounterQueries {
     this.streams = streams;
     this.router = router;
     this.config = config;
-    this.windows = new WindowReader(config.tiers());
-    this.uniqueWindows = new WindowReader(config.uniqueTiers());
+    this.windows = config.tiers().isEmpty() ? null : new WindowReader(config.tiers());
+    this.uniqueWindows = config.uniqueTiers().isEmpty() ? null : new WindowReader(config.uniqueTiers());
     this.clock = clock;
     this.retryBudget = retryBudget;
   }
@@ -120,6 +120,7 @@ public final class CounterQueries {
 
   /** The count in the trailing {@code window}, up to the end of the current second. */
   public TrailingCount last(String counter, Duration window, ReadContext context) {
+    requireWindows(windows);
     if (window.isNegative() || window.isZero() || window.toMillis() % 1000 != 0) {
       throw new BadRequestException("window must be a positive whole number of seconds, got " + window);
     }
@@ -141,6 +142,7 @@ public final class CounterQueries {
    */
   public WindowSeries windows(String counter, Duration size, Duration advance, Instant from, Instant to,
       ReadContext context) {
+    requireWindows(windows);
     long step;
     Tier tier = null;
     if (advance == null) {
@@ -220,6 +222,7 @@ public final class CounterQueries {
           .collect(UniqueSketches.unionOf(config.hllLgK()));
       return estimate(counters, sketch, confidence, null, null, null);
     }
+    requireWindows(uniqueWindows);
     long now = clock.millis();
     long end = to == null ? now + 1 : to.toEpochMilli();
     if (from == null || from.toEpochMilli() > end) {
@@ -232,6 +235,7 @@ public final class CounterQueries {
 
   /** Distinct items of {@code counter} in the trailing {@code window}, rounded outwards to whole buckets. */
   public UniqueCount uniques(String counter, Duration window, int confidence, ReadContext context) {
+    requireWindows(uniqueWindows);
     if (window.isNegative() || window.isZero() || window.compareTo(uniqueWindows.longestRetention()) > 0) {
       throw new BadRequestException("window must be positive and at most " + uniqueWindows.longestRetention()
           + ", got " + window);
@@ -239,6 +243,12 @@ public final class CounterQueries {
     long now = clock.millis();
     return uniques(List.of(counter), Instant.ofEpochMilli(now + 1 - window.toMillis()), Instant.ofEpochMilli(now + 1),
         confidence, context);
+  }
+
+  private static void requireWindows(WindowReader reader) {
+    if (reader == null) {
+      throw new BadRequestException("time windows are off in this configuration");
+    }
   }
 
   private static UniqueCount estimate(List<String> counters, HllSketch sketch, int confidence, Instant from,

@@ -9,7 +9,7 @@ import java.util.List;
  *
  * @param incrementsTopic where increment events are read from
  * @param dlqTopic where records that could not be counted are written, with their reason in headers
- * @param tiers tumbling bucket tiers, finest first; every event lands in one bucket of each
+ * @param tiers tumbling bucket tiers, finest first; every event lands in one bucket of each (none: windows off)
  * @param hoppingWindows hopping windows served from the tiers (size, advance); reads accept only these
  * @param grace how far an event may lag its partition's newest event time and still count in windows
  * @param maxFutureSkew how far an event's time may lead its record's timestamp; further is invalid
@@ -51,13 +51,13 @@ public record TallyConfig(
       throw new IllegalArgumentException("hllLgK must be in [4, 21], got " + hllLgK);
     }
     hoppingWindows = List.copyOf(hoppingWindows);
-    if (tiers.isEmpty()) {
-      throw new IllegalArgumentException("at least one tier is needed");
-    }
     for (int i = 1; i < tiers.size(); i++) {
       if (tiers.get(i).sizeMs() % tiers.get(i - 1).sizeMs() != 0) {
         throw new IllegalArgumentException("each tier's size must be a multiple of the finer one's: " + tiers);
       }
+    }
+    if (tiers.isEmpty() && !hoppingWindows.isEmpty()) {
+      throw new IllegalArgumentException("hopping windows are sums of tier buckets: they need a tier");
     }
     for (HoppingWindow window : hoppingWindows) {
       long finest = tiers.get(0).sizeMs();
@@ -83,6 +83,12 @@ public record TallyConfig(
         14,
         SHARD_CONFIG_TOPIC,
         10_000);
+  }
+
+  /** These settings without any time window or windowed sketch: only all-time totals and uniques. */
+  public TallyConfig withoutWindows() {
+    return new TallyConfig(incrementsTopic, dlqTopic, List.of(), List.of(), grace, maxFutureSkew, List.of(),
+        hllLgK, shardConfigTopic, hotEventsPerSecond);
   }
 
   /** These settings with another hot-counter threshold. */
