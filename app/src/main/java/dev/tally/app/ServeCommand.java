@@ -1,6 +1,7 @@
 package dev.tally.app;
 
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -60,7 +61,7 @@ final class ServeCommand implements Callable<Integer> {
 
   @Option(names = "--streams-config", paramLabel = "KEY=VALUE",
       description = "Any further Kafka Streams setting, e.g. consumer.session.timeout.ms=10000 (repeatable).")
-  Map<String, String> streamsConfig = new java.util.HashMap<>();
+  Map<String, String> streamsConfig = new HashMap<>();
 
   @Override
   public Integer call() throws InterruptedException {

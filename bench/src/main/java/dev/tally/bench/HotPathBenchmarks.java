@@ -7,6 +7,7 @@ import dev.tally.topology.PnCounter;
 import dev.tally.topology.PnCounterSerde;
 import dev.tally.topology.UniqueSketches;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.datasketches.hll.HllSketch;
@@ -49,7 +50,7 @@ public class HotPathBenchmarks {
       sketch = UniqueSketches.add(sketch, "visitor-" + i, 14);
     }
     storedSketch = sketchSerde.serializer().serialize("t", sketch);
-    sketches = new java.util.ArrayList<>();
+    sketches = new ArrayList<>();
     for (int s = 0; s < 50; s++) {
       HllSketch part = null;
       for (int i = 0; i < 10_000; i++) {

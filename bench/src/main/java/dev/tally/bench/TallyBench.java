@@ -3,7 +3,6 @@ package dev.tally.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tally.app.EmbeddedBroker;
 import dev.tally.app.NodeSettings;
 import dev.tally.app.TallyNode;

@@ -8,6 +8,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -105,7 +106,7 @@ public final class IngestService {
       }
     }
     String position = awaitAll(sends);
-    rejections.sort(java.util.Comparator.comparingInt(Rejection::index));
+    rejections.sort(Comparator.comparingInt(Rejection::index));
     return new Result(sends.size(), rejections.size(),
         List.copyOf(rejections.subList(0, Math.min(rejections.size(), MAX_LISTED_REJECTIONS))), position);
   }

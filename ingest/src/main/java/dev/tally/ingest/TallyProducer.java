@@ -3,6 +3,7 @@ package dev.tally.ingest;
 import dev.tally.schemas.IncrementEvent;
 import dev.tally.schemas.IncrementEventSerde;
 import dev.tally.topology.ShardKeys;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
@@ -36,7 +37,7 @@ public final class TallyProducer implements EventSender, AutoCloseable {
    * @param shards the current shard count of a counter, e.g. {@link ShardCounts#of}
    */
   public TallyProducer(Map<String, Object> overrides, String topic, ToIntFunction<String> shards) {
-    Map<String, Object> config = new java.util.HashMap<>(Map.of(
+    Map<String, Object> config = new HashMap<>(Map.of(
         ProducerConfig.ACKS_CONFIG, "all",
         ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
         ProducerConfig.LINGER_MS_CONFIG, 5,

@@ -1,6 +1,7 @@
 package dev.tally.query;
 
 import dev.tally.schemas.ShardConfig;
+import dev.tally.topology.CounterTopology;
 import dev.tally.topology.PnCounter;
 import dev.tally.topology.ShardKeys;
 import dev.tally.topology.StoreNames;
@@ -8,7 +9,6 @@ import dev.tally.topology.TallyConfig;
 import dev.tally.topology.TallyConfig.HoppingWindow;
 import dev.tally.topology.Tier;
 import dev.tally.topology.UniqueSketches;
-import dev.tally.topology.CounterTopology;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -9,6 +9,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.StreamsMetadata;
@@ -121,7 +122,7 @@ public final class Router {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new StateUnavailableException("interrupted while asking " + entry.getKey());
-      } catch (java.util.concurrent.ExecutionException e) {
+      } catch (ExecutionException e) {
         last = entry.getKey() + " could not answer: " + e.getCause().getMessage();
         log.debug("{} {} reads failed", entry.getKey(), standby ? "standby" : "active", e.getCause());
       }

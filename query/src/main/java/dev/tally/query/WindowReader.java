@@ -9,6 +9,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.TreeMap;
+import java.util.function.Function;
 import java.util.stream.Collector;
 import java.util.stream.Collectors;
 
@@ -30,7 +32,7 @@ public final class WindowReader {
     Map<BucketRange, NavigableMap<Long, V>> buckets(List<BucketRange> ranges);
 
     /** A source that reads one range at a time. */
-    static <V> BucketSource<V> eachRange(java.util.function.Function<BucketRange, NavigableMap<Long, V>> read) {
+    static <V> BucketSource<V> eachRange(Function<BucketRange, NavigableMap<Long, V>> read) {
       return ranges -> {
         Map<BucketRange, NavigableMap<Long, V>> result = new HashMap<>();
         ranges.forEach(range -> result.put(range, read.apply(range)));
@@ -94,7 +96,7 @@ public final class WindowReader {
     Map<BucketRange, NavigableMap<Long, V>> fetched = source.buckets(requests);
     Map<Tier, List<NavigableMap<Long, V>>> buckets = new HashMap<>();
     requests.forEach(request -> buckets.computeIfAbsent(request.tier(), tier -> new ArrayList<>())
-        .add(fetched.getOrDefault(request, new java.util.TreeMap<>())));
+        .add(fetched.getOrDefault(request, new TreeMap<>())));
 
     List<Span<R>> result = new ArrayList<>();
     for (Span<List<Piece>> plan : plans) {

@@ -5,6 +5,7 @@ import dev.tally.schemas.IncrementEvent;
 import dev.tally.schemas.IncrementEventSerde;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -68,7 +69,6 @@ final class CountProcessor implements Processor<byte[], byte[], String, CountOut
   public void init(ProcessorContext<String, CountOutput> context) {
     this.context = context;
     this.pendingActivity = context.getStateStore(StoreNames.ACTIVITY_PENDING);
-    context.schedule(ACTIVITY_TICK, PunctuationType.STREAM_TIME, this::tick);
     this.totals = context.getStateStore(StoreNames.COUNTER_TOTALS);
     this.streamTimeStore = context.getStateStore(StoreNames.STREAM_TIME);
     this.tiers = config.tiers().stream()
@@ -80,6 +80,7 @@ final class CountProcessor implements Processor<byte[], byte[], String, CountOut
         .toList();
     Long stored = streamTimeStore.get(STREAM_TIME_KEY);
     this.streamTime = stored == null ? Long.MIN_VALUE : stored;
+    context.schedule(ACTIVITY_TICK, PunctuationType.STREAM_TIME, this::tick);
   }
 
   @Override
@@ -117,7 +118,7 @@ final class CountProcessor implements Processor<byte[], byte[], String, CountOut
     long eventTime = event.getEventTime().toEpochMilli();
     if (streamTime != Long.MIN_VALUE && eventTime < streamTime - config.grace().toMillis()) {
       reject(record, DeadLetters.LATE, "eventTime " + event.getEventTime() + " is more than " + config.grace()
-          + " behind the newest event time " + java.time.Instant.ofEpochMilli(streamTime)
+          + " behind the newest event time " + Instant.ofEpochMilli(streamTime)
           + " of its partition: counted in the all-time total, not in any window");
       return;
     }

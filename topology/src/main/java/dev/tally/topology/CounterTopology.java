@@ -3,6 +3,7 @@ package dev.tally.topology;
 import dev.tally.schemas.ShardConfig;
 import dev.tally.schemas.ShardConfigSerde;
 import java.time.Duration;
+import java.util.stream.Stream;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
@@ -127,11 +128,12 @@ public final class CounterTopology {
     return builder.build();
   }
 
+  /** The stores the counting processor updates. */
   private static String[] storeNames(TallyConfig config) {
-    return java.util.stream.Stream.concat(
-            java.util.stream.Stream.of(StoreNames.COUNTER_TOTALS, StoreNames.STREAM_TIME, StoreNames.ACTIVITY_PENDING,
+    return Stream.concat(
+            Stream.of(StoreNames.COUNTER_TOTALS, StoreNames.STREAM_TIME, StoreNames.ACTIVITY_PENDING,
                 StoreNames.UNIQUES_ALL),
-            java.util.stream.Stream.concat(config.tiers().stream(), config.uniqueTiers().stream()).map(Tier::store))
+            Stream.concat(config.tiers().stream(), config.uniqueTiers().stream()).map(Tier::store))
         .toArray(String[]::new);
   }
 }

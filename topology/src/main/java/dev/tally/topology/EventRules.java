@@ -1,6 +1,8 @@
 package dev.tally.topology;
 
 import dev.tally.schemas.IncrementEvent;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 
 /** What a decoded event must satisfy to be counted. The HTTP ingest path applies the same rules. */
@@ -19,7 +21,7 @@ public final class EventRules {
    *     it, into the future
    */
   public static Optional<String> problem(String key, IncrementEvent event, long referenceMs,
-      java.time.Duration maxFutureSkew) {
+      Duration maxFutureSkew) {
     Optional<String> counterProblem = CounterIds.problem(event.getCounter());
     if (counterProblem.isPresent()) {
       return counterProblem;
@@ -38,10 +40,10 @@ public final class EventRules {
   }
 
   /** The event time lies more than {@code maxFutureSkew} after {@code referenceMs}. */
-  public static Optional<String> futureProblem(long eventTimeMs, long referenceMs, java.time.Duration maxFutureSkew) {
+  public static Optional<String> futureProblem(long eventTimeMs, long referenceMs, Duration maxFutureSkew) {
     if (eventTimeMs - referenceMs > maxFutureSkew.toMillis()) {
-      return Optional.of("eventTime " + java.time.Instant.ofEpochMilli(eventTimeMs) + " is more than "
-          + maxFutureSkew + " ahead of when it was written (" + java.time.Instant.ofEpochMilli(referenceMs) + ")");
+      return Optional.of("eventTime " + Instant.ofEpochMilli(eventTimeMs) + " is more than "
+          + maxFutureSkew + " ahead of when it was written (" + Instant.ofEpochMilli(referenceMs) + ")");
     }
     return Optional.empty();
   }

@@ -3,6 +3,7 @@ package dev.tally.topology;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * What the topology is a function of.
@@ -98,7 +99,7 @@ public record TallyConfig(
   }
 
   /** The tier whose buckets are {@code size} long. */
-  public java.util.Optional<Tier> tier(Duration size) {
+  public Optional<Tier> tier(Duration size) {
     return tiers.stream().filter(t -> t.size().equals(size)).findFirst();
   }
 }
