@@ -13,12 +13,16 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code tally get ID}: prints a counter as the HTTP API returns it. */
+/** {@code tally get ID [--window PT1H]}: prints a counter, or its trailing window, as the HTTP API returns it. */
 @Command(name = "get", mixinStandardHelpOptions = true, description = "Print a counter.")
 final class GetCommand implements Callable<Integer> {
 
   @Parameters(paramLabel = "ID", description = "Counter id.")
   String id;
+
+  @Option(names = "--window", paramLabel = "DURATION",
+      description = "The count in this trailing window (ISO-8601, e.g. PT1H) instead of the all-time total.")
+  String window;
 
   @Option(names = "--url", defaultValue = "http://localhost:7070",
       description = "Any Tally instance (default: ${DEFAULT-VALUE}).")
@@ -28,7 +32,8 @@ final class GetCommand implements Callable<Integer> {
   public Integer call() throws IOException, InterruptedException {
     HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     HttpRequest request = HttpRequest.newBuilder(
-            URI.create(url + "/v1/counters/" + URLEncoder.encode(id, StandardCharsets.UTF_8)))
+            URI.create(url + "/v1/counters/" + URLEncoder.encode(id, StandardCharsets.UTF_8)
+                + (window == null ? "" : "/last?window=" + URLEncoder.encode(window, StandardCharsets.UTF_8))))
         .timeout(Duration.ofSeconds(10)).GET().build();
     HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
     if (response.statusCode() == 200) {
