@@ -12,12 +12,21 @@ import dev.tally.query.LocalStores;
 import dev.tally.query.Router;
 import dev.tally.topology.CounterTopology;
 import dev.tally.topology.TallyConfig;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -41,6 +50,7 @@ public final class TallyNode implements AutoCloseable {
   private static final Duration SEND_TIMEOUT = Duration.ofSeconds(30);
   private static final Duration READ_RETRY_BUDGET = Duration.ofSeconds(2);
   private static final Duration PEER_TIMEOUT = Duration.ofSeconds(1);
+  private static final Duration METRICS_REFRESH = Duration.ofSeconds(5);
 
   private final Deque<AutoCloseable> started = new ArrayDeque<>();
   private String bootstrapServers;
@@ -100,7 +110,24 @@ public final class TallyNode implements AutoCloseable {
     CounterQueries queries = new CounterQueries(streams, router, config, Clock.systemUTC(), READ_RETRY_BUDGET);
     ShardPins pins = new ShardPins(bootstrapServers, config.shardConfigTopic(), queries::shards, Clock.systemUTC());
     started.push(pins);
-    http = new HttpApi(ingest, pins, queries, router, config, streams::state);
+    PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    ScheduledExecutorService metricsRefresh = Executors.newSingleThreadScheduledExecutor(runnable -> {
+      Thread thread = new Thread(runnable, "tally-metrics-refresh");
+      thread.setDaemon(true);
+      return thread;
+    });
+    started.push(metricsRefresh::shutdownNow);
+    // Kafka creates some metrics (Tally's own sensors among them) only once tasks run: look every 5 s.
+    KafkaStreamsMetrics streamsMetrics =
+        new KafkaStreamsMetrics(streams, List.of(), metricsRefresh, METRICS_REFRESH);
+    streamsMetrics.bindTo(metrics);
+    started.push(streamsMetrics);
+    new JvmMemoryMetrics().bindTo(metrics);
+    JvmGcMetrics gcMetrics = new JvmGcMetrics();
+    gcMetrics.bindTo(metrics);
+    started.push(gcMetrics);
+    new ProcessorMetrics().bindTo(metrics);
+    http = new HttpApi(ingest, pins, queries, router, config, metrics, streams::state);
     started.push(http);
     http.start("0.0.0.0", httpPort);
   }

@@ -44,6 +44,19 @@ final class TallyClient {
         body.get("decrements").longValue()};
   }
 
+  /** The body of a GET that answers text, such as {@code /metrics}. */
+  String text(String path) {
+    try {
+      return http.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30)).GET().build(),
+          HttpResponse.BodyHandlers.ofString()).body();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   private Response send(HttpRequest.Builder request) {
     try {
       HttpResponse<String> response =

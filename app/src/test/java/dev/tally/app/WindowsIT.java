@@ -47,9 +47,11 @@ class WindowsIT {
       expectedTotal += delta;
       lines.add(line(eventTime, delta));
     }
-    // Late: 2 h 30 min behind the newest event time. Counted in the total, in no window.
+    // Late: 2 h 30 min behind the newest event time. Counted in the total, in no window. With an
+    // eventId each, so that ingest does not coalesce them into one event.
     for (int i = 0; i < 5; i++) {
-      lines.add(line(now - Duration.ofMinutes(150).toMillis() + i, 1_000));
+      lines.add(String.format("{\"counter\":\"%s\",\"delta\":1000,\"eventTime\":%d,\"eventId\":\"late-%d\"}",
+          COUNTER, now - Duration.ofMinutes(150).toMillis() + i, i));
       expectedTotal += 1_000;
     }
     for (int from = 0; from < lines.size(); from += 2_000) {
@@ -113,6 +115,16 @@ class WindowsIT {
       Instant end = Instant.parse(window.get("end").textValue());
       assertThat(window.get("count").longValue()).as(window.toString()).isEqualTo(bruteForce(start, end));
     }
+  }
+
+  @Test
+  void lateEventsAreCountedInTheMetrics() {
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      String metrics = client.text("/metrics");
+      double late = metrics.lines().filter(line -> line.startsWith("kafka_stream_tally_late_total{"))
+          .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
+      assertThat(late).isEqualTo(5.0);
+    });
   }
 
   @Test

@@ -14,6 +14,7 @@ import dev.tally.topology.CounterTopology;
 import dev.tally.topology.TallyConfig;
 import dev.tally.topology.CounterIds;
 import io.javalin.Javalin;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
 import io.javalin.json.JavalinJackson;
@@ -46,10 +47,10 @@ public final class HttpApi implements AutoCloseable {
   private final Javalin app;
 
   /**
-   * @param streamsState the Streams state, for readiness
+   * @param metrics served at {@code /metrics} in the Prometheus text format
    */
   public HttpApi(IngestService ingest, ShardPins pins, CounterQueries queries, Router router,
-      TallyConfig tallyConfig, Supplier<KafkaStreams.State> streamsState) {
+      TallyConfig tallyConfig, PrometheusMeterRegistry metrics, Supplier<KafkaStreams.State> streamsState) {
     FetchCodec codec = new FetchCodec(new StoreSerdes(tallyConfig));
     this.app = Javalin.create(config -> {
       config.jsonMapper(new JavalinJackson(new ObjectMapper()
@@ -143,6 +144,8 @@ public final class HttpApi implements AutoCloseable {
         ctx.contentType("application/json").result(codec.results(reads, results));
       });
       config.routes.get("/internal/v1/top", ctx -> ctx.json(router.local().top(limit(ctx))));
+      config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
+          .result(metrics.scrape()));
       config.routes.get("/health/live", ctx -> ctx.json(Map.of("status", "UP")));
       config.routes.get("/health/ready", ctx -> {
         KafkaStreams.State state = streamsState.get();

@@ -81,6 +81,12 @@ final class CountProcessor implements Processor<byte[], byte[], String, CountOut
     Long stored = streamTimeStore.get(STREAM_TIME_KEY);
     this.streamTime = stored == null ? Long.MIN_VALUE : stored;
     context.schedule(ACTIVITY_TICK, PunctuationType.STREAM_TIME, this::tick);
+    DeadLetters.REASONS.forEach(this::sensor);
+  }
+
+  private Sensor sensor(String reason) {
+    return deadLetterSensors.computeIfAbsent(reason, r -> context.metrics().addRateTotalSensor(
+        "tally", "dead-letters", r, Sensor.RecordingLevel.INFO));
   }
 
   @Override
@@ -154,8 +160,7 @@ final class CountProcessor implements Processor<byte[], byte[], String, CountOut
   private void reject(Record<byte[], byte[]> record, String reason, String message) {
     var source = context.recordMetadata().orElse(null);
     log.debug("dead letter ({}): {} at {}", reason, message, source);
-    deadLetterSensors.computeIfAbsent(reason, r -> context.metrics().addRateTotalSensor(
-        "tally", "dead-letters", r, Sensor.RecordingLevel.INFO)).record();
+    sensor(reason).record();
     context.forward(new Record<String, CountOutput>(null, new CountOutput.DeadLetter(record.key(), record.value()),
         record.timestamp(), DeadLetters.headers(record.headers(), reason, message, source)));
   }

@@ -1,6 +1,7 @@
 package dev.tally.topology;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
@@ -22,6 +23,10 @@ public final class DeadLetters {
   public static final String OVERFLOW = "overflow";
   /** Counted in the all-time total, but too late for the windows; the dead letter is a report. */
   public static final String LATE = "late";
+
+  /** Every reason code, for metrics that show zero before the first dead letter. */
+  static final List<String> REASONS = List.of("corrupt", "unknown-schema", "incompatible-schema", INVALID,
+      OVERFLOW, LATE);
 
   private DeadLetters() {}
 
