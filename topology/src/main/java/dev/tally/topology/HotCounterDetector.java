@@ -58,7 +58,7 @@ final class HotCounterDetector implements Processor<Windowed<String>, Long, Stri
     decisions.put(counter, next);
     raises.record();
     log.info("hot counter '{}': {} events/s over {} shard(s) exceeds {} per shard; raising to {} shards",
-        counter, Math.round(eventsPerSecond), current, Math.round(threshold), next);
+        counter, String.format("%.1f", eventsPerSecond), current, threshold, next);
     context.forward(new Record<>(counter, ShardConfig.newBuilder().setCounter(counter).setShards(next)
         .setReason(AUTO).setEventsPerSecond(eventsPerSecond)
         .setDecidedAt(Instant.ofEpochMilli(record.timestamp())).build(), record.timestamp()));
