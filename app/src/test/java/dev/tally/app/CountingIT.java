@@ -3,6 +3,9 @@ package dev.tally.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.tally.ingest.Coalescer;
+import dev.tally.ingest.LoadGenerator;
+import dev.tally.ingest.TallyProducer;
 import dev.tally.schemas.IncrementEvent;
 import dev.tally.schemas.IncrementEventSerde;
 import dev.tally.topology.DeadLetters;
@@ -131,6 +134,29 @@ class CountingIT {
 
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
         assertThat(client.counter("solo")).containsExactly(5, 5, 0));
+  }
+
+  @Test
+  void theLoadGeneratorsAcknowledgedEventsAreAllCounted() {
+    LoadGenerator generator;
+    try (TallyProducer producer = new TallyProducer(
+            Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, node.bootstrapServers()), TallyConfig.INCREMENTS_TOPIC,
+            counter -> 1);
+        Coalescer coalescer = new Coalescer(producer, Coalescer.DEFAULT_INTERVAL)) {
+      generator = new LoadGenerator(coalescer, java.time.Clock.systemUTC());
+      generator.run(new LoadGenerator.Plan(3_000, 10, 0.5, 0, Duration.ofSeconds(3)), 5);
+      coalescer.flush();
+      producer.flush();
+    }
+    assertThat(generator.failed()).isZero();
+    assertThat(generator.acknowledged()).isEqualTo(generator.sent()).isGreaterThan(8_000);
+    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+      long total = client.counter("hot")[0];
+      for (int i = 0; i < 10; i++) {
+        total += client.counter("load:" + i)[0];
+      }
+      assertThat(total).isEqualTo(generator.acknowledged());
+    });
   }
 
   @Test

@@ -67,6 +67,11 @@ public final class TallyProducer implements EventSender, AutoCloseable {
     return result;
   }
 
+  /** Sends everything buffered now and waits for it. */
+  public void flush() {
+    producer.flush();
+  }
+
   @Override
   public void close() {
     producer.close();
