@@ -156,10 +156,6 @@ public final class TallyNode implements AutoCloseable {
     return http.port();
   }
 
-  public KafkaStreams.State streamsState() {
-    return streams.state();
-  }
-
   /** Closes what was started, newest first; a failure to close one part does not keep the others open. */
   @Override
   public void close() {

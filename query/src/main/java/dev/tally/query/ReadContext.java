@@ -21,10 +21,6 @@ public final class ReadContext {
     this.after = after;
   }
 
-  public static ReadContext eventual() {
-    return new ReadContext(false, null);
-  }
-
   public boolean strong() {
     return strong;
   }
