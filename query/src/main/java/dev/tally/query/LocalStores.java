@@ -20,6 +20,7 @@ import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.query.FailureReason;
 import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.query.KeyQuery;
+import org.apache.kafka.streams.query.Position;
 import org.apache.kafka.streams.query.PositionBound;
 import org.apache.kafka.streams.query.Query;
 import org.apache.kafka.streams.query.QueryResult;
@@ -76,8 +77,12 @@ public final class LocalStores {
    * @param allowStandby whether a standby copy may answer
    * @param after the position the copy must have processed, or null
    */
-  public Fetched fetch(StoreRead read, boolean allowStandby, org.apache.kafka.streams.query.Position after) {
-    KeyQueryMetadata metadata = metadata(read.store(), read.key());
+  public Fetched fetch(StoreRead read, boolean allowStandby, Position after) {
+    return fetch(read, metadata(read.store(), read.key()), allowStandby, after);
+  }
+
+  /** As {@link #fetch(StoreRead, boolean, Position)}, with the key's metadata already looked up. */
+  Fetched fetch(StoreRead read, KeyQueryMetadata metadata, boolean allowStandby, Position after) {
     if (KeyQueryMetadata.NOT_AVAILABLE.equals(metadata)) {
       throw new StateUnavailableException("no instance owns '" + read.key() + "' in " + read.store() + " yet");
     }
@@ -113,7 +118,7 @@ public final class LocalStores {
     }
   }
 
-  private <R> R query(String store, int partition, boolean standby, org.apache.kafka.streams.query.Position after,
+  private <R> R query(String store, int partition, boolean standby, Position after,
       Query<R> query) {
     StateQueryRequest<R> request = StateQueryRequest.inStore(store).withQuery(query).withPartitions(Set.of(partition));
     if (after != null) {

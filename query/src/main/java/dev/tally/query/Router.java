@@ -77,7 +77,7 @@ public final class Router {
       where.put(read, metadata);
       byActive.computeIfAbsent(metadata.activeHost(), host -> new ArrayList<>()).add(read);
     }
-    problem = ask(byActive, false, context, answered, problem);
+    problem = ask(byActive, where, false, context, answered, problem);
     // Strong reads, and reads that must include a position (read-your-writes), take the active only.
     if (context.strong() || context.after() != null) {
       return problem;
@@ -92,11 +92,11 @@ public final class Router {
           : metadata.standbyHosts().iterator().next();
       byStandby.computeIfAbsent(standby, host -> new ArrayList<>()).add(read);
     }
-    return ask(byStandby, true, context, answered, problem);
+    return ask(byStandby, where, true, context, answered, problem);
   }
 
-  private String ask(Map<HostInfo, List<StoreRead>> byHost, boolean standby, ReadContext context,
-      Map<StoreRead, Fetched> answered, String problem) {
+  private String ask(Map<HostInfo, List<StoreRead>> byHost, Map<StoreRead, KeyQueryMetadata> where,
+      boolean standby, ReadContext context, Map<StoreRead, Fetched> answered, String problem) {
     Map<HostInfo, CompletableFuture<List<Fetched>>> remote = new LinkedHashMap<>();
     byHost.forEach((host, reads) -> {
       if (!host.equals(local.self())) {
@@ -107,7 +107,7 @@ public final class Router {
     List<StoreRead> here = byHost.getOrDefault(local.self(), List.of());
     for (StoreRead read : here) {
       try {
-        answered.put(read, local.fetch(read, standby, context.after()));
+        answered.put(read, local.fetch(read, where.get(read), standby, context.after()));
       } catch (StateUnavailableException e) {
         last = e.getMessage();
       }
