@@ -123,6 +123,9 @@ class CountingIT {
     assertThat(client.post("/v1/counters/solo/increments", "{not json").status()).isEqualTo(400);
     assertThat(client.post("/v1/counters/so%20lo/increments", "{}").status()).isEqualTo(400);
     assertThat(client.post("/v1/events", "[{\"counter\":\"solo\",\"delta\":1.5}]").status()).isEqualTo(400);
+    assertThat(client.post("/internal/v1/fetch", "{}").status()).isEqualTo(400);
+    assertThat(client.post("/internal/v1/fetch", "{\"reads\":[{\"store\":\"nope\",\"key\":\"solo\"}]}").status())
+        .isEqualTo(400);
     TallyClient.Response tooLong = client.get("/v1/counters/" + "x".repeat(201));
     assertThat(tooLong.status()).isEqualTo(400);
     assertThat(tooLong.body().get("error").textValue()).contains("at most 200");

@@ -41,13 +41,23 @@ final class FetchCodec {
     return body.toString();
   }
 
+  /** @throws BadRequestException if the body is not a list of reads of known stores */
   List<StoreRead> reads(JsonNode body) {
+    if (!body.path("reads").isArray()) {
+      throw new BadRequestException("body must hold \"reads\": an array of {store, key[, from, to]}");
+    }
     List<StoreRead> reads = new ArrayList<>();
     for (JsonNode node : body.get("reads")) {
+      String store = node.path("store").asText("");
+      if (!serdes.knows(store) || !node.path("key").isTextual()
+          || node.has("from") != node.has("to") || (node.has("from") && !node.get("from").canConvertToLong())
+          || (node.has("to") && !node.get("to").canConvertToLong())) {
+        throw new BadRequestException("not a read of a known store: " + node);
+      }
+      String key = node.get("key").asText();
       reads.add(node.has("from")
-          ? StoreRead.windows(node.get("store").asText(), node.get("key").asText(), node.get("from").asLong(),
-              node.get("to").asLong())
-          : StoreRead.value(node.get("store").asText(), node.get("key").asText()));
+          ? StoreRead.windows(store, key, node.get("from").asLong(), node.get("to").asLong())
+          : StoreRead.value(store, key));
     }
     return reads;
   }

@@ -28,6 +28,11 @@ final class StoreSerdes {
     serdes.put(store, (Serde<Object>) serde);
   }
 
+  /** True if values of {@code store} can travel between instances. */
+  boolean knows(String store) {
+    return serdes.containsKey(store);
+  }
+
   byte[] serialize(String store, Object value) {
     return serde(store).serializer().serialize(store, value);
   }
