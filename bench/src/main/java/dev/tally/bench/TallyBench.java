@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.tally.app.EmbeddedBroker;
 import dev.tally.app.NodeSettings;
+import dev.tally.app.Ports;
 import dev.tally.app.TallyNode;
 import dev.tally.ingest.Coalescer;
 import dev.tally.ingest.EventSender;
@@ -17,7 +18,6 @@ import dev.tally.topology.ShardKeys;
 import dev.tally.topology.StoreNames;
 import dev.tally.topology.TallyConfig;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -284,7 +284,7 @@ public final class TallyBench {
     try {
       for (int i = 0; i < 2; i++) {
         nodes.add(TallyNode.start(new NodeSettings(Optional.of(broker.bootstrapServers()), 0, "localhost",
-            freePort(), work.resolve("reads-" + i), PARTITIONS, applicationId, StreamsConfig.EXACTLY_ONCE_V2,
+            Ports.free(), work.resolve("reads-" + i), PARTITIONS, applicationId, StreamsConfig.EXACTLY_ONCE_V2,
             1, 10_000, 1, Map.of())));
       }
       HttpClient http = HttpClient.newHttpClient();
@@ -326,7 +326,7 @@ public final class TallyBench {
       nodes.forEach(TallyNode::close);
     }
     try (TallyNode alos = TallyNode.start(new NodeSettings(Optional.of(broker.bootstrapServers()), 0, "localhost",
-        freePort(), work.resolve("reads-alos"), PARTITIONS, "bench-alos-" + UUID.randomUUID(),
+        Ports.free(), work.resolve("reads-alos"), PARTITIONS, "bench-alos-" + UUID.randomUUID(),
         StreamsConfig.AT_LEAST_ONCE, 1, 10_000, 0, Map.of(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100")))) {
       awaitReady(HttpClient.newHttpClient(), "http://localhost:" + alos.httpPort());
       results.put("freshnessAtLeastOnce", freshness(HttpClient.newHttpClient(), alos, "fresh-alos"));
@@ -542,13 +542,5 @@ public final class TallyBench {
 
   private static double seconds(long startNanos) {
     return (System.nanoTime() - startNanos) / 1e9;
-  }
-
-  private static int freePort() {
-    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 }
