@@ -1,11 +1,8 @@
 package dev.tally.app;
 
 import java.io.IOException;
-import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -30,17 +27,8 @@ final class GetCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException, InterruptedException {
-    HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    HttpRequest request = HttpRequest.newBuilder(
-            URI.create(url + "/v1/counters/" + URLEncoder.encode(id, StandardCharsets.UTF_8)
-                + (window == null ? "" : "/last?window=" + URLEncoder.encode(window, StandardCharsets.UTF_8))))
-        .timeout(Duration.ofSeconds(10)).GET().build();
-    HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
-    if (response.statusCode() == 200) {
-      System.out.println(response.body());
-      return 0;
-    }
-    System.err.println("tally: " + response.statusCode() + " " + response.body());
-    return 1;
+    String suffix = window == null ? "" : "/last?window=" + URLEncoder.encode(window, StandardCharsets.UTF_8);
+    return ApiCalls.print(HttpRequest.newBuilder(ApiCalls.counterUri(url, id, suffix))
+        .timeout(Duration.ofSeconds(10)).GET().build(), 200);
   }
 }

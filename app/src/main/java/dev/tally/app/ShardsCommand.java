@@ -1,12 +1,7 @@
 package dev.tally.app;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -34,18 +29,10 @@ final class ShardsCommand {
 
     @Override
     public Integer call() throws IOException, InterruptedException {
-      HttpRequest request = HttpRequest.newBuilder(URI.create(
-              url + "/v1/counters/" + URLEncoder.encode(id, StandardCharsets.UTF_8) + "/shards"))
+      return ApiCalls.print(HttpRequest.newBuilder(ApiCalls.counterUri(url, id, "/shards"))
           .timeout(Duration.ofSeconds(30))
           .POST(HttpRequest.BodyPublishers.ofString("{\"shards\":" + shards + "}"))
-          .build();
-      HttpResponse<String> response = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
-      if (response.statusCode() == 202) {
-        System.out.println(response.body());
-        return 0;
-      }
-      System.err.println("tally: " + response.statusCode() + " " + response.body());
-      return 1;
+          .build(), 202);
     }
   }
 }
