@@ -9,6 +9,8 @@ import dev.tally.query.CounterQueries;
 import dev.tally.query.HttpApi;
 import dev.tally.query.HttpPeerClient;
 import dev.tally.query.LocalStores;
+import dev.tally.query.Readiness;
+import dev.tally.query.StoreCopies;
 import dev.tally.query.Router;
 import dev.tally.topology.CounterTopology;
 import dev.tally.topology.TallyConfig;
@@ -27,6 +29,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -51,6 +54,15 @@ public final class TallyNode implements AutoCloseable {
   private static final Duration READ_RETRY_BUDGET = Duration.ofSeconds(2);
   private static final Duration PEER_TIMEOUT = Duration.ofSeconds(1);
   private static final Duration METRICS_REFRESH = Duration.ofSeconds(5);
+  private static final Duration COPIES_REFRESH = Duration.ofMillis(250);
+  private static final Duration PROGRESS_CHECK = Duration.ofSeconds(5);
+  /** An instance whose tasks made no progress this long, with input waiting, is not ready. */
+  private static final Duration STALL_AFTER = Duration.ofSeconds(60);
+  /**
+   * A dead instance's partitions move after this long without heartbeats. Kafka's 45 s default would keep
+   * a killed instance's counters frozen for most of a minute; 10 s still allows three missed heartbeats.
+   */
+  static final String SESSION_TIMEOUT_MS = "10000";
 
   private final Deque<AutoCloseable> started = new ArrayDeque<>();
   private String bootstrapServers;
@@ -95,7 +107,24 @@ public final class TallyNode implements AutoCloseable {
     // session timeout before the partitions are reassigned.
     started.push(() -> streams.close(CloseOptions.timeout(STREAMS_CLOSE_TIMEOUT)
         .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)));
+    // Registered before start: a copy must never answer from before its restore began (StoreCopies).
+    StoreCopies copies = new StoreCopies(() -> StoreCopies.lagsOf(streams), Clock.systemUTC());
+    streams.setGlobalStateRestoreListener(copies);
+    streams.setStandbyUpdateListener(copies);
     streams.start();
+    HostInfo self = new HostInfo(settings.host(), httpPort);
+    Admin watchAdmin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
+    started.push(watchAdmin);
+    ProgressWatch progress = new ProgressWatch(STALL_AFTER, System::currentTimeMillis);
+    ScheduledExecutorService watch = Executors.newSingleThreadScheduledExecutor(runnable -> {
+      Thread thread = new Thread(runnable, "tally-watch");
+      thread.setDaemon(true);
+      return thread;
+    });
+    started.push(watch::shutdownNow);
+    watch.scheduleWithFixedDelay(copies::refresh, 0, COPIES_REFRESH.toMillis(), TimeUnit.MILLISECONDS);
+    watch.scheduleWithFixedDelay(() -> progress.check(streams, self, watchAdmin, settings.applicationId(),
+        config.incrementsTopic()), PROGRESS_CHECK.toMillis(), PROGRESS_CHECK.toMillis(), TimeUnit.MILLISECONDS);
 
     ShardCounts shardCounts = new ShardCounts(bootstrapServers, config.shardConfigTopic());
     started.push(shardCounts);
@@ -105,7 +134,7 @@ public final class TallyNode implements AutoCloseable {
     Coalescer coalescer = new Coalescer(producer, Coalescer.DEFAULT_INTERVAL);
     started.push(coalescer);
     IngestService ingest = new IngestService(coalescer, Clock.systemUTC(), SEND_TIMEOUT, config.maxFutureSkew());
-    LocalStores local = new LocalStores(streams, new HostInfo(settings.host(), httpPort), Clock.systemUTC());
+    LocalStores local = new LocalStores(streams, copies, self, Clock.systemUTC());
     Router router = new Router(local, new HttpPeerClient(config, PEER_TIMEOUT), READ_RETRY_BUDGET);
     CounterQueries queries = new CounterQueries(streams, router, config, Clock.systemUTC(), READ_RETRY_BUDGET);
     ShardPins pins = new ShardPins(bootstrapServers, config.shardConfigTopic(), queries::shards, Clock.systemUTC());
@@ -127,7 +156,8 @@ public final class TallyNode implements AutoCloseable {
     gcMetrics.bindTo(metrics);
     started.push(gcMetrics);
     new ProcessorMetrics().bindTo(metrics);
-    http = new HttpApi(ingest, pins, queries, router, config, metrics, streams::state);
+    http = new HttpApi(ingest, pins, queries, router, config, metrics,
+        () -> new Readiness(streams.state(), progress.stalled()));
     started.push(http);
     http.start("0.0.0.0", httpPort);
   }
@@ -144,6 +174,20 @@ public final class TallyNode implements AutoCloseable {
     props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
     props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
     props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, settings.standbyReplicas());
+    props.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), SESSION_TIMEOUT_MS);
+    // Static membership: an instance that restarts within the session timeout (a crash, a rolling
+    // restart) takes back its own partitions without a rebalance. A clean stop still leaves the group.
+    // The id allows only [A-Za-z0-9._-]; host and port make it unique, as application.server is.
+    props.put(StreamsConfig.consumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG),
+        (settings.host() + "-" + httpPort).replaceAll("[^A-Za-z0-9._-]", "_"));
+    // KIP-892 transactional state stores. Without them, exactly-once treats a store that has data but
+    // no committed offset as corrupt and wipes it; a task whose directory moves between threads, or a
+    // standby closed before its first checkpoint, then meets that check again on every re-initialization
+    // and loops through TaskCorruptedException (KAFKA-9727, KAFKA-9891, KAFKA-10166). With them, a store
+    // holds only committed writes, with their changelog offsets, so it is never wiped for that reason,
+    // and a kill -9 restores only the tail of the changelog instead of all of it.
+    props.put(StreamsConfig.TRANSACTIONAL_STATE_STORES_CONFIG,
+        StreamsConfig.EXACTLY_ONCE_V2.equals(settings.processingGuarantee()));
     props.putAll(settings.streamsOverrides());
     return props;
   }

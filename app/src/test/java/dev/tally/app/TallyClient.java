@@ -17,10 +17,16 @@ final class TallyClient {
 
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final ObjectMapper json = new ObjectMapper();
+  private final int port;
   private final String base;
 
   TallyClient(int port) {
+    this.port = port;
     this.base = "http://localhost:" + port;
+  }
+
+  int port() {
+    return port;
   }
 
   Response get(String path) {

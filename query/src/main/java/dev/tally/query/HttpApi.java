@@ -25,7 +25,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
-import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.query.Position;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,7 +49,7 @@ public final class HttpApi implements AutoCloseable {
    * @param metrics served at {@code /metrics} in the Prometheus text format
    */
   public HttpApi(IngestService ingest, ShardPins pins, CounterQueries queries, Router router,
-      TallyConfig tallyConfig, PrometheusMeterRegistry metrics, Supplier<KafkaStreams.State> streamsState) {
+      TallyConfig tallyConfig, PrometheusMeterRegistry metrics, Supplier<Readiness> readiness) {
     FetchCodec codec = new FetchCodec(new StoreSerdes(tallyConfig));
     this.app = Javalin.create(config -> {
       config.jsonMapper(new JavalinJackson(new ObjectMapper()
@@ -148,9 +147,9 @@ public final class HttpApi implements AutoCloseable {
           .result(metrics.scrape()));
       config.routes.get("/health/live", ctx -> ctx.json(Map.of("status", "UP")));
       config.routes.get("/health/ready", ctx -> {
-        KafkaStreams.State state = streamsState.get();
-        ctx.status(state == KafkaStreams.State.RUNNING ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE)
-            .json(Map.of("status", state.toString()));
+        Readiness now = readiness.get();
+        ctx.status(now.ready() ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE)
+            .json(Map.of("status", now.state().toString(), "stalled", now.stalled()));
       });
 
       config.routes.exception(InvalidEventException.class, (e, ctx) -> error(ctx, HttpStatus.BAD_REQUEST, e));

@@ -15,7 +15,6 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.LagInfo;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.query.FailureReason;
 import org.apache.kafka.streams.kstream.Windowed;
@@ -38,18 +37,14 @@ import org.apache.kafka.streams.state.WindowStoreIterator;
  */
 public final class LocalStores {
 
-  /**
-   * A standby further behind its active than this many changelog offsets does not answer: about what
-   * one commit interval adds under load. A standby that has restored nothing yet never answers.
-   */
-  public static final long MAX_STANDBY_LAG = 100;
-
   private final KafkaStreams streams;
+  private final StoreCopies copies;
   private final HostInfo self;
   private final Clock clock;
 
-  public LocalStores(KafkaStreams streams, HostInfo self, Clock clock) {
+  public LocalStores(KafkaStreams streams, StoreCopies copies, HostInfo self, Clock clock) {
     this.streams = streams;
+    this.copies = copies;
     this.self = self;
     this.clock = clock;
   }
@@ -83,7 +78,7 @@ public final class LocalStores {
 
   /** As {@link #fetch(StoreRead, boolean, Position)}, with the key's metadata already looked up. */
   Fetched fetch(StoreRead read, KeyQueryMetadata metadata, boolean allowStandby, Position after) {
-    if (KeyQueryMetadata.NOT_AVAILABLE.equals(metadata)) {
+    if (!Router.hasOwner(metadata)) {
       throw new StateUnavailableException("no instance owns '" + read.key() + "' in " + read.store() + " yet");
     }
     int partition = metadata.partition();
@@ -92,12 +87,12 @@ public final class LocalStores {
       throw new StateUnavailableException("partition " + partition + " of " + read.store()
           + " is not active on " + self);
     }
-    long lag = standby ? lag(read.store(), partition) : 0;
-    if (lag < 0 || lag > MAX_STANDBY_LAG) {
-      // A standby that is unknown or far behind (one just assigned, still restoring) would answer zero.
-      throw new StateUnavailableException("the standby copy of partition " + partition + " of " + read.store()
-          + " on " + self + " is " + (lag < 0 ? "of unknown lag" : lag + " offsets behind"));
+    // A copy still restoring, or a standby far behind or just wiped, would answer zero: never let it.
+    StoreCopies.Status status = standby ? copies.standby(read.store(), partition) : copies.active(read.store(), partition);
+    if (!status.answerable()) {
+      throw new StateUnavailableException(status.reason() + " (" + self + ")");
     }
+    long lag = status.lag();
     try {
       if (read.isWindowed()) {
         NavigableMap<Long, Object> windows = new TreeMap<>();
@@ -154,15 +149,20 @@ public final class LocalStores {
           .withQuery(WindowRangeQuery.<String, Object>withWindowStartRange(
               Instant.ofEpochMilli(now - 2 * size), Instant.ofEpochMilli(now)))
           .requireActive();
-      for (QueryResult<KeyValueIterator<Windowed<String>, Object>> result :
-          streams.query(request).getPartitionResults().values()) {
+      for (Map.Entry<Integer, QueryResult<KeyValueIterator<Windowed<String>, Object>>> entry :
+          streams.query(request).getPartitionResults().entrySet()) {
+        QueryResult<KeyValueIterator<Windowed<String>, Object>> result = entry.getValue();
         if (result.isFailure()) {
           if (result.getFailureReason() == FailureReason.NOT_ACTIVE) {
             continue; // a standby copy here: its active reports it
           }
           throw new StateUnavailableException(result.getFailureReason() + ": " + result.getFailureMessage());
         }
+        StoreCopies.Status status = copies.active(StoreNames.RATE_1M, entry.getKey());
         try (KeyValueIterator<Windowed<String>, Object> iterator = result.getResult()) {
+          if (!status.answerable()) {
+            throw new StateUnavailableException(status.reason() + " (" + self + ")");
+          }
           iterator.forEachRemaining(window -> windows.computeIfAbsent(window.key.key(), key -> new TreeMap<>())
               .put(window.key.window().start(), unwrap(window.value)));
         }
@@ -181,22 +181,5 @@ public final class LocalStores {
   /** Stores the DSL materialized keep a timestamp next to each value; IQv2 hands both back. */
   private static Object unwrap(Object value) {
     return value instanceof ValueAndTimestamp<?> timestamped ? timestamped.value() : value;
-  }
-
-  /**
-   * How far this standby copy is behind the active, in changelog offsets; -1 if unknown or if it has
-   * restored nothing of a changelog that holds something.
-   */
-  private long lag(String store, int partition) {
-    try {
-      Map<Integer, LagInfo> lags = streams.allLocalStorePartitionLags().get(store);
-      LagInfo lag = lags == null ? null : lags.get(partition);
-      if (lag == null || (lag.currentOffsetPosition() <= 0 && lag.endOffsetPosition() > 0)) {
-        return -1;
-      }
-      return lag.offsetLag();
-    } catch (RuntimeException e) {
-      return -1;
-    }
   }
 }

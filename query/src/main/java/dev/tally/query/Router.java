@@ -70,7 +70,7 @@ public final class Router {
     String problem = "";
     for (StoreRead read : pending) {
       KeyQueryMetadata metadata = local.metadata(read.store(), read.key());
-      if (KeyQueryMetadata.NOT_AVAILABLE.equals(metadata)) {
+      if (!hasOwner(metadata)) {
         problem = "no instance owns " + read.key() + " in " + read.store() + " yet";
         continue;
       }
@@ -89,7 +89,10 @@ public final class Router {
         continue;
       }
       HostInfo standby = metadata.standbyHosts().contains(local.self()) ? local.self()
-          : metadata.standbyHosts().iterator().next();
+          : metadata.standbyHosts().stream().filter(host -> host.port() > 0).findFirst().orElse(null);
+      if (standby == null) {
+        continue;
+      }
       byStandby.computeIfAbsent(standby, host -> new ArrayList<>()).add(read);
     }
     return ask(byStandby, where, true, context, answered, problem);
@@ -100,7 +103,13 @@ public final class Router {
     Map<HostInfo, CompletableFuture<List<Fetched>>> remote = new LinkedHashMap<>();
     byHost.forEach((host, reads) -> {
       if (!host.equals(local.self())) {
-        remote.put(host, peers.fetch(host, reads, standby, context.after()));
+        CompletableFuture<List<Fetched>> answer;
+        try {
+          answer = peers.fetch(host, reads, standby, context.after());
+        } catch (RuntimeException e) {
+          answer = CompletableFuture.failedFuture(e);
+        }
+        remote.put(host, answer);
       }
     });
     String last = problem;
@@ -128,6 +137,16 @@ public final class Router {
       }
     }
     return last;
+  }
+
+  /**
+   * Whether the metadata names an active owner. While a partition is unassigned (a rebalance, a dead
+   * instance not yet replaced) Kafka Streams answers {@code unavailable:-1} as its host, which is no
+   * address to forward to.
+   */
+  static boolean hasOwner(KeyQueryMetadata metadata) {
+    return !KeyQueryMetadata.NOT_AVAILABLE.equals(metadata) && metadata.activeHost() != null
+        && !HostInfo.unavailable().equals(metadata.activeHost()) && metadata.partition() >= 0;
   }
 
   /** The busiest counters of every instance, merged: each instance reports its own active partitions. */
