@@ -29,6 +29,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,6 +40,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -71,6 +73,7 @@ public final class TallyBench {
 
   private static final int PARTITIONS = 6;
   private static final int STREAM_THREADS = 2;
+  private static final int CEILING_WARMUP = 500_000;
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   private final boolean quick;
@@ -80,25 +83,48 @@ public final class TallyBench {
   private final Map<String, Object> results = new LinkedHashMap<>();
   private final List<String> table = new ArrayList<>();
 
-  private TallyBench(boolean quick, Path work, EmbeddedBroker broker) {
+  /** Workloads to run (all when empty), from {@code --only hot,zipf,...}. */
+  private final Set<Workload> only;
+  private final boolean skipReads;
+
+  private TallyBench(boolean quick, int events, Set<Workload> only, boolean skipReads, Path work,
+      EmbeddedBroker broker) {
     this.quick = quick;
-    this.events = quick ? 100_000 : 2_000_000;
+    this.events = events;
+    this.only = only;
+    this.skipReads = skipReads;
     this.work = work;
     this.broker = broker;
   }
 
+  /**
+   * {@code [--quick] [--events N] [--only WORKLOAD,...] [--skip-reads] [OUT_DIR]}; workloads by their
+   * lower-case names ({@code hot}, {@code zipf}, {@code uniform}, {@code uniques}, ...).
+   */
   public static void main(String[] args) throws Exception {
-    boolean quick = Arrays.asList(args).contains("--quick");
+    List<String> options = Arrays.asList(args);
+    boolean quick = options.contains("--quick");
+    int events = option(options, "--events").map(Integer::parseInt).orElse(quick ? 100_000 : 2_000_000);
+    Set<Workload> only = option(options, "--only").stream()
+        .flatMap(list -> Arrays.stream(list.split(",")))
+        .map(name -> Workload.valueOf(name.trim().toUpperCase()))
+        .collect(Collectors.toCollection(() -> EnumSet.noneOf(Workload.class)));
+    boolean skipReads = options.contains("--skip-reads");
     Path out = Path.of(args.length > 0 && !args[args.length - 1].startsWith("--") ? args[args.length - 1]
         : "bench/results");
     Path work = Files.createTempDirectory("tally-bench");
     try (EmbeddedBroker broker = EmbeddedBroker.start(work.resolve("broker"), 0, PARTITIONS)) {
-      TallyBench bench = new TallyBench(quick, work, broker);
+      TallyBench bench = new TallyBench(quick, events, only, skipReads, work, broker);
       bench.run();
       bench.write(out);
     } finally {
       Utils.delete(work.toFile());
     }
+  }
+
+  private static Optional<String> option(List<String> options, String name) {
+    int at = options.indexOf(name);
+    return at >= 0 && at + 1 < options.size() ? Optional.of(options.get(at + 1)) : Optional.empty();
   }
 
   private void run() throws Exception {
@@ -118,20 +144,27 @@ public final class TallyBench {
 
     Map<String, Object> counted = new LinkedHashMap<>();
     for (Workload workload : Workload.values()) {
+      if (!only.isEmpty() && !only.contains(workload)) {
+        continue;
+      }
       for (String guarantee : List.of(StreamsConfig.EXACTLY_ONCE_V2, StreamsConfig.AT_LEAST_ONCE)) {
         boolean hotVariant = workload == Workload.HOT_SHARDED || workload == Workload.HOT_COALESCED
             || workload == Workload.UNIFORM_NO_WINDOWS;
         if (hotVariant && guarantee.equals(StreamsConfig.AT_LEAST_ONCE)) {
           continue;
         }
-        double rate = counted(workload, guarantee);
+        double[] rate = counted(workload, guarantee);
         String name = workload.name().toLowerCase() + " / " + guarantee;
-        counted.put(name, Map.of("eventsPerSecond", Math.round(rate), "ratioToProduceCeiling", rate / produce));
-        table.add(String.format("%-34s %,12.0f %8.2f", "counted: " + name, rate, rate / produce));
+        counted.put(name, Map.of("eventsPerSecond", Math.round(rate[0]), "ratioToProduceCeiling", rate[0] / produce,
+            "changelogRecordsPerEvent", rate[1]));
+        table.add(String.format("%-34s %,12.0f %8.2f   changelog records/event %.4f", "counted: " + name, rate[0],
+            rate[0] / produce, rate[1]));
       }
     }
     results.put("counted", counted);
-    reads();
+    if (!skipReads) {
+      reads();
+    }
   }
 
   /** Plain producer and consumer on a topic of the same records: what Kafka itself does here. */
@@ -147,28 +180,37 @@ public final class TallyBench {
       keys.add(event.getCounter().getBytes(StandardCharsets.UTF_8));
       values.add(serde.encode(event));
     }
-    long start = System.nanoTime();
+    double produce;
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerSettings(),
         new ByteArraySerializer(), new ByteArraySerializer())) {
+      // Warm up first (JIT, connections, the broker's log): a cold producer measured on 100,000 records
+      // ran at a tenth of its speed and made quick ratios five times too high.
+      for (int i = 0; i < CEILING_WARMUP; i++) {
+        producer.send(new ProducerRecord<>(topic, keys.get(i % keys.size()), values.get(i % values.size())));
+      }
+      producer.flush();
+      long start = System.nanoTime();
       for (int i = 0; i < events; i++) {
         producer.send(new ProducerRecord<>(topic, keys.get(i % keys.size()), values.get(i % values.size())));
       }
       producer.flush();
+      produce = events / seconds(start);
     }
-    double produce = events / seconds(start);
+    long start;
     start = System.nanoTime();
     long read = 0;
+    long toRead = CEILING_WARMUP + (long) events;
     try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
         ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
         ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 10_000), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       List<TopicPartition> partitions = partitions(topic);
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
-      while (read < events) {
+      while (read < toRead) {
         read += consumer.poll(Duration.ofMillis(200)).count();
       }
     }
-    double consume = events / seconds(start);
+    double consume = toRead / seconds(start);
     results.put("ceiling", Map.of("produceEventsPerSecond", Math.round(produce),
         "consumeEventsPerSecond", Math.round(consume), "recordBytes", values.get(0).length));
     return new double[] {produce, consume};
@@ -178,7 +220,7 @@ public final class TallyBench {
    * Starts the topology on an empty topic, then produces {@code events} through TallyProducer and times
    * from the first send until every offset is committed; checks a sample of totals.
    */
-  private double counted(Workload workload, String guarantee) throws Exception {
+  private double[] counted(Workload workload, String guarantee) throws Exception {
     String run = workload.name().toLowerCase() + "-" + guarantee.replace('_', '-') + "-" + UUID.randomUUID();
     String topic = "bench.increments." + run;
     String shardTopic = "bench.shard-config." + run;
@@ -203,6 +245,8 @@ public final class TallyBench {
     props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
     props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
     props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
+    // As TallyNode sets it: KIP-892 transactional stores under exactly-once.
+    props.put(StreamsConfig.TRANSACTIONAL_STATE_STORES_CONFIG, guarantee.equals(StreamsConfig.EXACTLY_ONCE_V2));
 
     int[] expected = new int[workload.counters()];
     int shards = workload == Workload.HOT_SHARDED ? 16 : 1;
@@ -231,6 +275,7 @@ public final class TallyBench {
       }
       awaitCommitted("bench-" + run, topic);
       double rate = events / seconds(start);
+      double changelogRecords = changelogRecords("bench-" + run) / (double) events;
       verify(streams, workload, expected, shards);
       streams.close(Duration.ofSeconds(30));
       // Measured after close, when RocksDB has flushed its memtables to files.
@@ -241,7 +286,21 @@ public final class TallyBench {
         long sketches = changelogBytes("bench-" + run, StoreNames.UNIQUES_ALL);
         results.put("bytesPerAllTimeSketchInChangelog", sketches / Math.max(1, distinct(expected)));
       }
-      return rate;
+      return new double[] {rate, changelogRecords};
+    }
+  }
+
+  /** Records written to the changelog topics of {@code applicationId}: their end offsets, summed. */
+  private long changelogRecords(String applicationId) throws Exception {
+    try (Admin admin = admin()) {
+      Map<TopicPartition, OffsetSpec> latest = new LinkedHashMap<>();
+      for (String topic : admin.listTopics().names().get()) {
+        if (topic.startsWith(applicationId + "-") && topic.endsWith("-changelog")) {
+          admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()
+              .forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
+        }
+      }
+      return admin.listOffsets(latest).all().get().values().stream().mapToLong(info -> info.offset()).sum();
     }
   }
 

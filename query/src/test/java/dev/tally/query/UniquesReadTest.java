@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tally.schemas.IncrementEvent;
 import dev.tally.schemas.IncrementEventSerde;
+import dev.tally.topology.BufferedKeyValueStore;
+import dev.tally.topology.BufferedWindowStore;
 import dev.tally.topology.StoreNames;
 import dev.tally.topology.TallyConfig;
 import dev.tally.topology.Tier;
@@ -57,7 +59,9 @@ class UniquesReadTest {
       }
       long now = t + 1;
 
-      KeyValueStore<String, HllSketch> all = driver.getKeyValueStore(StoreNames.UNIQUES_ALL);
+      @SuppressWarnings("unchecked")
+      KeyValueStore<String, HllSketch> all =
+          ((BufferedKeyValueStore<String, HllSketch>) driver.getStateStore(StoreNames.UNIQUES_ALL)).wrapped();
       HllSketch allTime = SHARDS.stream().map(all::get).collect(UniqueSketches.unionOf(CONFIG.hllLgK()));
       assertWithinBounds(allTime, distinct(events, Long.MIN_VALUE, Long.MAX_VALUE));
 
@@ -92,7 +96,9 @@ class UniquesReadTest {
 
   private static NavigableMap<Long, HllSketch> buckets(TopologyTestDriver driver, String key, Tier tier,
       long from, long last) {
-    WindowStore<String, HllSketch> store = driver.getWindowStore(tier.store());
+    @SuppressWarnings("unchecked")
+    WindowStore<String, HllSketch> store =
+        ((BufferedWindowStore<String, HllSketch>) driver.getStateStore(tier.store())).wrapped();
     NavigableMap<Long, HllSketch> result = new TreeMap<>();
     try (WindowStoreIterator<HllSketch> iterator =
         store.fetch(key, Instant.ofEpochMilli(from), Instant.ofEpochMilli(last))) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tally.schemas.IncrementEvent;
 import dev.tally.schemas.IncrementEventSerde;
+import dev.tally.topology.BufferedWindowStore;
 import dev.tally.topology.PnCounter;
 import dev.tally.topology.TallyConfig;
 import dev.tally.topology.Tier;
@@ -143,7 +144,9 @@ class WindowReaderTest {
   }
 
   private static NavigableMap<Long, PnCounter> bucketsOf(String key, Tier tier, long from, long last) {
-    WindowStore<String, PnCounter> store = driver.getWindowStore(tier.store());
+    @SuppressWarnings("unchecked")
+    WindowStore<String, PnCounter> store =
+        ((BufferedWindowStore<String, PnCounter>) driver.getStateStore(tier.store())).wrapped();
     NavigableMap<Long, PnCounter> result = new TreeMap<>();
     try (WindowStoreIterator<PnCounter> iterator =
         store.fetch(key, Instant.ofEpochMilli(from), Instant.ofEpochMilli(last))) {

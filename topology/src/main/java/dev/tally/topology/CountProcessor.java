@@ -6,7 +6,6 @@ import dev.tally.schemas.IncrementEventSerde;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,9 +17,6 @@ import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.WindowStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,17 +45,17 @@ final class CountProcessor implements Processor<byte[], byte[], String, CountOut
   private final TallyConfig config;
   private final Map<String, Sensor> deadLetterSensors = new HashMap<>();
   private ProcessorContext<String, CountOutput> context;
-  private KeyValueStore<String, Long> pendingActivity;
-  private KeyValueStore<String, PnCounter> totals;
-  private KeyValueStore<String, Long> streamTimeStore;
+  private BufferedKeyValueStore<String, Long> pendingActivity;
+  private BufferedKeyValueStore<String, PnCounter> totals;
+  private BufferedKeyValueStore<String, Long> streamTimeStore;
   private List<TierStore> tiers;
-  private KeyValueStore<String, HllSketch> uniquesAll;
+  private BufferedKeyValueStore<String, HllSketch> uniquesAll;
   private List<SketchTierStore> uniqueTiers;
   private long streamTime = Long.MIN_VALUE;
 
-  private record TierStore(Tier tier, WindowStore<String, PnCounter> store) {}
+  private record TierStore(Tier tier, BufferedWindowStore<String, PnCounter> store) {}
 
-  private record SketchTierStore(Tier tier, WindowStore<String, HllSketch> store) {}
+  private record SketchTierStore(Tier tier, BufferedWindowStore<String, HllSketch> store) {}
 
   CountProcessor(TallyConfig config) {
     this.config = config;
@@ -72,11 +68,12 @@ final class CountProcessor implements Processor<byte[], byte[], String, CountOut
     this.totals = context.getStateStore(StoreNames.COUNTER_TOTALS);
     this.streamTimeStore = context.getStateStore(StoreNames.STREAM_TIME);
     this.tiers = config.tiers().stream()
-        .map(tier -> new TierStore(tier, context.<WindowStore<String, PnCounter>>getStateStore(tier.store())))
+        .map(tier -> new TierStore(tier, context.<BufferedWindowStore<String, PnCounter>>getStateStore(tier.store())))
         .toList();
     this.uniquesAll = context.getStateStore(StoreNames.UNIQUES_ALL);
     this.uniqueTiers = config.uniqueTiers().stream()
-        .map(tier -> new SketchTierStore(tier, context.<WindowStore<String, HllSketch>>getStateStore(tier.store())))
+        .map(tier -> new SketchTierStore(tier,
+            context.<BufferedWindowStore<String, HllSketch>>getStateStore(tier.store())))
         .toList();
     Long stored = streamTimeStore.get(STREAM_TIME_KEY);
     this.streamTime = stored == null ? Long.MIN_VALUE : stored;
@@ -105,21 +102,19 @@ final class CountProcessor implements Processor<byte[], byte[], String, CountOut
       return;
     }
     long delta = event.getDelta();
-    PnCounter current = totals.get(key);
     try {
-      totals.put(key, (current == null ? PnCounter.ZERO : current).plus(delta));
+      totals.update(key, current -> (current == null ? PnCounter.ZERO : current).plus(delta));
     } catch (ArithmeticException e) {
       reject(record, DeadLetters.OVERFLOW, "adding " + delta + " to counter '" + key
-          + "' " + current + " would overflow a 64-bit count; the counter is left unchanged");
+          + "' " + totals.get(key) + " would overflow a 64-bit count; the counter is left unchanged");
       return;
     }
 
     String item = event.getItem();
     if (item != null) {
-      uniquesAll.put(key, UniqueSketches.add(uniquesAll.get(key), item, config.hllLgK()));
+      uniquesAll.update(key, sketch -> UniqueSketches.add(sketch, item, config.hllLgK()));
     }
-    Long pending = pendingActivity.get(key);
-    pendingActivity.put(key, pending == null ? 1 : pending + 1);
+    pendingActivity.update(key, pending -> pending == null ? 1 : pending + 1);
 
     long eventTime = event.getEventTime().toEpochMilli();
     if (streamTime != Long.MIN_VALUE && eventTime < streamTime - config.grace().toMillis()) {
@@ -134,24 +129,19 @@ final class CountProcessor implements Processor<byte[], byte[], String, CountOut
     }
     // Bucket sums never overflow: each part is a sum over a subset of the total's events.
     for (TierStore tier : tiers) {
-      long start = tier.tier().bucketStart(eventTime);
-      PnCounter bucket = tier.store().fetch(key, start);
-      tier.store().put(key, (bucket == null ? PnCounter.ZERO : bucket).plus(delta), start);
+      tier.store().update(key, tier.tier().bucketStart(eventTime),
+          bucket -> (bucket == null ? PnCounter.ZERO : bucket).plus(delta));
     }
     if (item != null) {
       for (SketchTierStore tier : uniqueTiers) {
-        long start = tier.tier().bucketStart(eventTime);
-        tier.store().put(key, UniqueSketches.add(tier.store().fetch(key, start), item, config.hllLgK()), start);
+        tier.store().update(key, tier.tier().bucketStart(eventTime),
+            sketch -> UniqueSketches.add(sketch, item, config.hllLgK()));
       }
     }
   }
 
   private void tick(long timestamp) {
-    List<KeyValue<String, Long>> active = new ArrayList<>();
-    try (KeyValueIterator<String, Long> iterator = pendingActivity.all()) {
-      iterator.forEachRemaining(active::add);
-    }
-    for (KeyValue<String, Long> entry : active) {
+    for (KeyValue<String, Long> entry : pendingActivity.all()) {
       context.forward(new Record<>(entry.key, new CountOutput.ActivityTick(entry.value), timestamp));
       pendingActivity.delete(entry.key);
     }

@@ -3,7 +3,10 @@ package dev.tally.topology;
 import dev.tally.schemas.ShardConfig;
 import dev.tally.schemas.ShardConfigSerde;
 import java.time.Duration;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
+import org.apache.datasketches.hll.HllSketch;
+import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
@@ -18,6 +21,7 @@ import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.SlidingWindows;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.state.WindowStore;
 
@@ -41,7 +45,8 @@ import org.apache.kafka.streams.state.WindowStore;
  * per-counter rate is a Kafka {@link SlidingWindows} sum over one activity tick per key per second, never
  * over the raw events; those ticks are the only records repartitioned (by counter id, so shards add up).
  * The input must be keyed by shard key, so counting itself needs no repartition. No record cache
- * on the big stores: with many distinct keys it costs more than it saves (see PERFORMANCE.md).
+ * anywhere: each store of the counting processor sits behind a write-back buffer instead
+ * ({@link BufferedKeyValueStore}), a plain map written down once per key per commit.
  */
 public final class CounterTopology {
 
@@ -54,6 +59,13 @@ public final class CounterTopology {
   public static final String SHARD_CONFIG_SINK = "shard-config-sink";
   /** Name of the repartition topic of activity ticks: {@code <application.id>-activity-repartition}. */
   public static final String ACTIVITY_REPARTITION = "activity";
+  /**
+   * Keys a write-back buffered store holds, per task, before it writes them down ahead of the commit.
+   * A counter entry is about 150 bytes of heap.
+   */
+  static final int BUFFER_MAX_KEYS = 10_000;
+  /** The same for sketches, live on the heap between commits: up to about 10 KB each at lgK 14. */
+  static final int SKETCH_BUFFER_MAX_KEYS = 1_000;
   /** The window of the per-counter rate. */
   public static final Duration RATE_WINDOW = Duration.ofMinutes(1);
 
@@ -69,30 +81,20 @@ public final class CounterTopology {
     builder.addStateStore(Stores.keyValueStoreBuilder(
             Stores.persistentKeyValueStore(StoreNames.SHARD_DECISIONS), Serdes.String(), Serdes.Integer())
         .withCachingDisabled());
-    builder.addStateStore(Stores.keyValueStoreBuilder(
-            Stores.persistentKeyValueStore(StoreNames.COUNTER_TOTALS), Serdes.String(), new PnCounterSerde())
-        .withCachingDisabled());
-    builder.addStateStore(Stores.keyValueStoreBuilder(
-            Stores.persistentKeyValueStore(StoreNames.STREAM_TIME), Serdes.String(), Serdes.Long())
-        .withCachingDisabled());
-    // Cached: a hot key's increments of its pending count collapse in memory until the next commit.
-    builder.addStateStore(Stores.keyValueStoreBuilder(
-            Stores.persistentKeyValueStore(StoreNames.ACTIVITY_PENDING), Serdes.String(), Serdes.Long())
-        .withCachingEnabled());
+    // The counting processor's stores, each behind a write-back buffer written down inside every commit.
+    builder.addStateStore(bufferedKeyValue(StoreNames.COUNTER_TOTALS, new PnCounterSerde(), BUFFER_MAX_KEYS,
+        UnaryOperator.identity()));
+    builder.addStateStore(bufferedKeyValue(StoreNames.STREAM_TIME, Serdes.Long(), BUFFER_MAX_KEYS,
+        UnaryOperator.identity()));
+    builder.addStateStore(bufferedKeyValue(StoreNames.ACTIVITY_PENDING, Serdes.Long(), BUFFER_MAX_KEYS,
+        UnaryOperator.identity()));
     for (Tier tier : config.tiers()) {
-      builder.addStateStore(Stores.windowStoreBuilder(
-              Stores.persistentWindowStore(tier.store(), tier.retention(), tier.size(), false),
-              Serdes.String(), new PnCounterSerde())
-          .withCachingDisabled());
+      builder.addStateStore(bufferedWindow(tier, new PnCounterSerde(), BUFFER_MAX_KEYS, UnaryOperator.identity()));
     }
-    builder.addStateStore(Stores.keyValueStoreBuilder(
-            Stores.persistentKeyValueStore(StoreNames.UNIQUES_ALL), Serdes.String(), new HllSketchSerde())
-        .withCachingDisabled());
+    builder.addStateStore(bufferedKeyValue(StoreNames.UNIQUES_ALL, new HllSketchSerde(), SKETCH_BUFFER_MAX_KEYS,
+        HllSketch::copy));
     for (Tier tier : config.uniqueTiers()) {
-      builder.addStateStore(Stores.windowStoreBuilder(
-              Stores.persistentWindowStore(tier.store(), tier.retention(), tier.size(), false),
-              Serdes.String(), new HllSketchSerde())
-          .withCachingDisabled());
+      builder.addStateStore(bufferedWindow(tier, new HllSketchSerde(), SKETCH_BUFFER_MAX_KEYS, HllSketch::copy));
     }
 
     KStream<String, CountOutput> outputs = builder
@@ -126,6 +128,21 @@ public final class CounterTopology {
                 .withName(SHARD_CONFIG_SINK)),
             "activity"));
     return builder.build();
+  }
+
+  private static <V> StoreBuilder<BufferedKeyValueStore<String, V>> bufferedKeyValue(String name, Serde<V> serde,
+      int maxKeys, UnaryOperator<V> copyForRead) {
+    return new BufferedStoreBuilder<>(
+        Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), Serdes.String(), serde),
+        inner -> new BufferedKeyValueStore<>(inner, maxKeys, copyForRead));
+  }
+
+  private static <V> StoreBuilder<BufferedWindowStore<String, V>> bufferedWindow(Tier tier, Serde<V> serde,
+      int maxKeys, UnaryOperator<V> copyForRead) {
+    return new BufferedStoreBuilder<>(
+        Stores.windowStoreBuilder(
+            Stores.persistentWindowStore(tier.store(), tier.retention(), tier.size(), false), Serdes.String(), serde),
+        inner -> new BufferedWindowStore<>(inner, maxKeys, copyForRead));
   }
 
   /** The stores the counting processor updates. */

@@ -38,7 +38,7 @@ class CounterTopologyTest {
     driver = TestDrivers.of(TallyConfig.defaults(), "counter-topology-test");
     increments = driver.createInputTopic(TallyConfig.INCREMENTS_TOPIC, new ByteArraySerializer(), new ByteArraySerializer());
     dlq = driver.createOutputTopic(TallyConfig.DLQ_TOPIC, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-    totals = driver.getKeyValueStore(StoreNames.COUNTER_TOTALS);
+    totals = CommittedStores.keyValue(driver, StoreNames.COUNTER_TOTALS);
   }
 
   @AfterEach

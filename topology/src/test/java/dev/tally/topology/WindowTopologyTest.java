@@ -39,10 +39,10 @@ class WindowTopologyTest {
     driver = TestDrivers.of(TallyConfig.defaults(), "window-topology-test");
     increments = driver.createInputTopic(TallyConfig.INCREMENTS_TOPIC, new ByteArraySerializer(), new ByteArraySerializer());
     dlq = driver.createOutputTopic(TallyConfig.DLQ_TOPIC, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-    totals = driver.getKeyValueStore(StoreNames.COUNTER_TOTALS);
-    seconds = driver.getWindowStore(StoreNames.COUNTS_1S);
-    minutes = driver.getWindowStore(StoreNames.COUNTS_1M);
-    hours = driver.getWindowStore(StoreNames.COUNTS_1H);
+    totals = CommittedStores.keyValue(driver, StoreNames.COUNTER_TOTALS);
+    seconds = CommittedStores.window(driver, StoreNames.COUNTS_1S);
+    minutes = CommittedStores.window(driver, StoreNames.COUNTS_1M);
+    hours = CommittedStores.window(driver, StoreNames.COUNTS_1H);
   }
 
   @AfterEach

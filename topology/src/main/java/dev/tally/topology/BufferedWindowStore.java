@@ -1,0 +1,178 @@
+package dev.tally.topology;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.NoSuchElementException;
+import java.util.TreeMap;
+import java.util.function.UnaryOperator;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.StateStore;
+import org.apache.kafka.streams.processor.StateStoreContext;
+import org.apache.kafka.streams.query.PositionBound;
+import org.apache.kafka.streams.query.Query;
+import org.apache.kafka.streams.query.QueryConfig;
+import org.apache.kafka.streams.query.QueryResult;
+import org.apache.kafka.streams.query.WindowKeyQuery;
+import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.state.WindowStoreIterator;
+import org.apache.kafka.streams.state.internals.WrappedStateStore;
+
+/**
+ * The write-back buffer of {@link BufferedKeyValueStore} in front of a window store: each dirty
+ * (key, window) is written down once per commit, inside the commit, and {@link WindowKeyQuery} reads
+ * see the buffered windows over the stored ones.
+ */
+public final class BufferedWindowStore<K, V> extends WrappedStateStore<WindowStore<K, V>, K, V> {
+
+  private final int maxEntries;
+  private final UnaryOperator<V> copyForRead;
+  /** Dirty windows by key, then by window start. */
+  private final Map<K, Map<Long, V>> dirty = new HashMap<>();
+  private int dirtyEntries;
+  private final StorePosition position = new StorePosition();
+
+  BufferedWindowStore(WindowStore<K, V> inner, int maxEntries, UnaryOperator<V> copyForRead) {
+    super(inner);
+    this.maxEntries = maxEntries;
+    this.copyForRead = copyForRead;
+  }
+
+  @Override
+  public void init(StateStoreContext context, StateStore root) {
+    synchronized (this) {
+      forget();
+    }
+    super.init(context, root);
+    position.init(context);
+  }
+
+  /** The value of {@code key}'s window starting at {@code windowStart}, buffered or stored; null if none. */
+  public synchronized V get(K key, long windowStart) {
+    Map<Long, V> windows = dirty.get(key);
+    V buffered = windows == null ? null : windows.get(windowStart);
+    return buffered != null ? buffered : wrapped().fetch(key, windowStart);
+  }
+
+  /** Replaces that window's value by {@code update} of it (null when absent); nothing changes if it throws. */
+  public synchronized V update(K key, long windowStart, UnaryOperator<V> update) {
+    V next = update.apply(get(key, windowStart));
+    if (dirty.computeIfAbsent(key, k -> new HashMap<>()).put(windowStart, next) == null) {
+      dirtyEntries++;
+    }
+    position.record();
+    if (dirtyEntries >= maxEntries) {
+      writeDown();
+    }
+    return next;
+  }
+
+  private void writeDown() {
+    for (Map.Entry<K, Map<Long, V>> key : dirty.entrySet()) {
+      for (Map.Entry<Long, V> window : key.getValue().entrySet()) {
+        wrapped().put(key.getKey(), window.getValue(), window.getKey());
+      }
+    }
+    forget();
+  }
+
+  private void forget() {
+    dirty.clear();
+    dirtyEntries = 0;
+  }
+
+  @Override
+  public void flushCache() {
+    synchronized (this) {
+      writeDown();
+    }
+    super.flushCache();
+  }
+
+  @Override
+  public void clearCache() {
+    synchronized (this) {
+      forget();
+    }
+    super.clearCache();
+  }
+
+  @Override
+  public void close() {
+    synchronized (this) {
+      forget();
+    }
+    super.close();
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public synchronized <R> QueryResult<R> query(Query<R> query, PositionBound bound, QueryConfig config) {
+    if (!position.reaches(bound, wrapped())) {
+      return QueryResult.notUpToBound(position.of(wrapped()), bound, null);
+    }
+    QueryResult<R> stored = wrapped().query(query, PositionBound.unbounded(), config);
+    if (query instanceof WindowKeyQuery<?, ?> windowQuery && stored.isSuccess()
+        && dirty.containsKey(windowQuery.getKey())) {
+      long from = windowQuery.getTimeFrom().map(Instant::toEpochMilli).orElse(Long.MIN_VALUE);
+      long to = windowQuery.getTimeTo().map(Instant::toEpochMilli).orElse(Long.MAX_VALUE);
+      NavigableMap<Long, V> merged = new TreeMap<>();
+      try (WindowStoreIterator<V> iterator = (WindowStoreIterator<V>) stored.getResult()) {
+        iterator.forEachRemaining(window -> merged.put(window.key, window.value));
+      }
+      dirty.get(windowQuery.getKey()).forEach((start, value) -> {
+        if (start >= from && start <= to) {
+          merged.put(start, copyForRead.apply(value));
+        }
+      });
+      QueryResult<R> result = QueryResult.forResult((R) new ListWindowIterator<>(merged));
+      result.setPosition(position.of(wrapped()));
+      return result;
+    }
+    stored.setPosition(position.of(wrapped()));
+    return stored;
+  }
+
+  /** Windows, by start, read once. */
+  private static final class ListWindowIterator<V> implements WindowStoreIterator<V> {
+    private final Iterator<KeyValue<Long, V>> windows;
+    private KeyValue<Long, V> next;
+
+    ListWindowIterator(NavigableMap<Long, V> windows) {
+      List<KeyValue<Long, V>> list = new ArrayList<>(windows.size());
+      windows.forEach((start, value) -> list.add(KeyValue.pair(start, value)));
+      this.windows = list.iterator();
+      this.next = this.windows.hasNext() ? this.windows.next() : null;
+    }
+
+    @Override
+    public boolean hasNext() {
+      return next != null;
+    }
+
+    @Override
+    public KeyValue<Long, V> next() {
+      if (next == null) {
+        throw new NoSuchElementException();
+      }
+      KeyValue<Long, V> current = next;
+      next = windows.hasNext() ? windows.next() : null;
+      return current;
+    }
+
+    @Override
+    public Long peekNextKey() {
+      if (next == null) {
+        throw new NoSuchElementException();
+      }
+      return next.key;
+    }
+
+    @Override
+    public void close() {}
+  }
+}
