@@ -50,7 +50,7 @@ class CountingIT {
   @BeforeAll
   static void start() {
     node = TallyNode.start(TestNodes.embedded(dataDir, "counting-it", 6, 2));
-    client = new TallyClient(node.httpPort());
+    client = new TallyClient(node.httpPort()).awaitReady();
   }
 
   @AfterAll

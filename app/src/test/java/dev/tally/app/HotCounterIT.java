@@ -39,7 +39,7 @@ class HotCounterIT {
   @BeforeAll
   static void start() {
     node = TallyNode.start(TestNodes.withHotEventsPerSecond(TestNodes.embedded(dataDir, "hot-counter-it", 6, 2), THRESHOLD));
-    client = new TallyClient(node.httpPort());
+    client = new TallyClient(node.httpPort()).awaitReady();
   }
 
   @AfterAll

@@ -23,7 +23,7 @@ class RestartIT {
         3, "restart-it-" + UUID.randomUUID(), "exactly_once_v2", 1, 10_000, 0, Map.of());
     long[][] expected = new long[10][];
     try (TallyNode node = TallyNode.start(settings)) {
-      TallyClient client = new TallyClient(node.httpPort());
+      TallyClient client = new TallyClient(node.httpPort()).awaitReady();
       StringBuilder batch = new StringBuilder();
       for (int i = 0; i < 1_000; i++) {
         batch.append(String.format("{\"counter\":\"r%d\",\"delta\":%d}%n", i % 10, i % 7 - 2));
@@ -50,9 +50,7 @@ class RestartIT {
     }
 
     try (TallyNode node = TallyNode.start(settings)) {
-      TallyClient client = new TallyClient(node.httpPort());
-      await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
-          .until(() -> client.get("/health/ready").status() == 200);
+      TallyClient client = new TallyClient(node.httpPort()).awaitReady();
       for (int c = 0; c < 10; c++) {
         assertThat(client.counter("r" + c)).as("r" + c).containsExactly(expected[c]);
       }

@@ -71,13 +71,7 @@ class SeveralInstancesSoakIT {
             "--data-dir", dir.resolve("node" + i).toString(), "--application-id", applicationId));
         clients.add(new TallyClient(port));
       }
-      // Processes still starting refuse connections: that is "not ready yet", not a failure.
-      await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
-          .untilAsserted(() -> {
-            for (TallyClient client : clients) {
-              assertThat(client.get("/health/ready").status()).isEqualTo(200);
-            }
-          });
+      clients.forEach(TallyClient::awaitReady);
 
       int victim = 1 + random.nextInt(INSTANCES - 1);
       int killAfterWave = random.nextInt(WAVES - 2);
@@ -86,9 +80,7 @@ class SeveralInstancesSoakIT {
         if (wave == WAVES - 1) {
           // Writes went on while the victim restarted; the last one waits until it is back, so that
           // "exact within 30 s of the last write" measures Tally, not a JVM start on two busy cores.
-          TallyClient restarted = clients.get(victim);
-          await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
-              .until(() -> restarted.get("/health/ready").status() == 200);
+          clients.get(victim).awaitReady();
         }
         StringBuilder batch = new StringBuilder();
         for (int i = 0; i < COUNTERS; i++) {

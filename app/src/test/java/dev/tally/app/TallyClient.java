@@ -9,6 +9,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import org.awaitility.Awaitility;
 
 /** A small HTTP client for Tally's API in tests. */
 final class TallyClient {
@@ -27,6 +28,16 @@ final class TallyClient {
 
   int port() {
     return port;
+  }
+
+  /**
+   * Waits until the instance answers {@code /health/ready} with 200. A refused connection (a process
+   * still starting) or a 503 (Streams still rebalancing) is "not yet", never a failure.
+   */
+  TallyClient awaitReady() {
+    Awaitility.await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+        .until(() -> get("/health/ready").status() == 200);
+    return this;
   }
 
   Response get(String path) {

@@ -41,7 +41,7 @@ class UniquesIT {
   @BeforeAll
   static void start() {
     node = TallyNode.start(TestNodes.embedded(dataDir, "uniques-it", 3, 2));
-    client = new TallyClient(node.httpPort());
+    client = new TallyClient(node.httpPort()).awaitReady();
 
     Random random = new Random(50_000);
     long now = System.currentTimeMillis();

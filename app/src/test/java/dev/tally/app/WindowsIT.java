@@ -33,7 +33,7 @@ class WindowsIT {
   @BeforeAll
   static void start() {
     node = TallyNode.start(TestNodes.embedded(dataDir, "windows-it", 3, 1));
-    client = new TallyClient(node.httpPort());
+    client = new TallyClient(node.httpPort()).awaitReady();
 
     Random random = new Random(3);
     long now = System.currentTimeMillis();

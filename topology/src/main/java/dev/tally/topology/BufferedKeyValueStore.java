@@ -9,6 +9,7 @@ import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.processor.StateStoreContext;
 import org.apache.kafka.streams.query.KeyQuery;
+import org.apache.kafka.streams.query.Position;
 import org.apache.kafka.streams.query.PositionBound;
 import org.apache.kafka.streams.query.Query;
 import org.apache.kafka.streams.query.QueryConfig;
@@ -149,21 +150,23 @@ public final class BufferedKeyValueStore<K, V> extends WrappedStateStore<KeyValu
   @Override
   @SuppressWarnings("unchecked")
   public <R> QueryResult<R> query(Query<R> query, PositionBound bound, QueryConfig config) {
+    Position current;
     synchronized (this) {
+      current = position.of(wrapped());
       if (!position.reaches(bound, wrapped())) {
-        return QueryResult.notUpToBound(position.of(wrapped()), bound, null);
+        return QueryResult.notUpToBound(current, bound, null);
       }
       if (query instanceof KeyQuery<?, ?> keyQuery && dirty.containsKey(keyQuery.getKey())) {
         V value = dirty.get(keyQuery.getKey());
         QueryResult<R> result = QueryResult.forResult((R) (value == null ? null : copyForRead.apply(value)));
-        result.setPosition(position.of(wrapped()));
+        result.setPosition(current);
         return result;
       }
     }
     // Not buffered: the store holds this key's newest value, though its own position may trail this
     // store's (other keys still buffered), so the bound was checked above against this store's.
     QueryResult<R> result = wrapped().query(query, PositionBound.unbounded(), config);
-    result.setPosition(position.of(wrapped()));
+    result.setPosition(current);
     return result;
   }
 }

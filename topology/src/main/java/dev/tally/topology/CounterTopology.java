@@ -19,6 +19,7 @@ import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.kstream.SlidingWindows;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
@@ -34,8 +35,8 @@ import org.apache.kafka.streams.state.WindowStore;
  *                     uniques-1d, stream-time, activity-pending
  *     [route-] -&gt; [route-dlq] -&gt; [dlq-unwrap] -&gt; [dlq-sink] -&gt; tally.dlq
  *     [route-] -&gt; [route-activity] -&gt; [activity-by-counter] -&gt; (repartition "activity", by counter id)
- *              -&gt; [rate-1m-sum] store: rate-1m -&gt; [rate-updates] -&gt; [detect-hot-counters]
- *              (store shard-decisions) -&gt; [shard-config-sink] -&gt; tally.shard-config
+ *              -&gt; [rate-1m-sum] store: rate-1m
+ *              -&gt; [detect-hot-counters] (store shard-decisions) -&gt; [shard-config-sink] -&gt; tally.shard-config
  * tally.shard-config -&gt; [shard-config-source] -&gt; global store shard-config
  * </pre>
  *
@@ -109,24 +110,30 @@ public final class CounterTopology {
             }, Named.as("dlq-unwrap"))
             .to(config.dlqTopic(), Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(DLQ_SINK)),
             "dlq"))
-        .defaultBranch(Branched.withConsumer(ticks -> ticks
-            // Shards of one counter are summed: the rate is the counter's, whatever its shard count.
-            .map((shardKey, output) -> KeyValue.pair(ShardKeys.counterOf(shardKey),
-                ((CountOutput.ActivityTick) output).events()), Named.as("activity-by-counter"))
-            .groupByKey(Grouped.with(ACTIVITY_REPARTITION, Serdes.String(), Serdes.Long()))
-            .windowedBy(SlidingWindows.ofTimeDifferenceAndGrace(RATE_WINDOW, CountProcessor.ACTIVITY_TICK))
-            .reduce(Long::sum, Named.as(RATE_SUM),
-                Materialized.<String, Long, WindowStore<Bytes, byte[]>>as(StoreNames.RATE_1M)
-                    .withKeySerde(Serdes.String())
-                    .withValueSerde(Serdes.Long())
-                    .withRetention(RATE_WINDOW.multipliedBy(10))
-                    .withCachingDisabled())
-            .toStream(Named.as("rate-updates"))
-            .process(() -> new HotCounterDetector(config.hotEventsPerSecond()), Named.as(DETECT_HOT),
-                StoreNames.SHARD_DECISIONS)
-            .to(config.shardConfigTopic(), Produced.with(Serdes.String(), new ShardConfigSerde())
-                .withName(SHARD_CONFIG_SINK)),
-            "activity"));
+        .defaultBranch(Branched.withConsumer(ticks -> {
+          // Shards of one counter are summed: the rate is the counter's, whatever its shard count.
+          KStream<String, Long> byCounter = ticks
+              .map((shardKey, output) -> KeyValue.pair(ShardKeys.counterOf(shardKey),
+                  ((CountOutput.ActivityTick) output).events()), Named.as("activity-by-counter"))
+              .repartition(Repartitioned.<String, Long>as(ACTIVITY_REPARTITION)
+                  .withKeySerde(Serdes.String()).withValueSerde(Serdes.Long()));
+          byCounter
+              .groupByKey(Grouped.with(Serdes.String(), Serdes.Long()))
+              .windowedBy(SlidingWindows.ofTimeDifferenceAndGrace(RATE_WINDOW, CountProcessor.ACTIVITY_TICK))
+              .reduce(Long::sum, Named.as(RATE_SUM),
+                  Materialized.<String, Long, WindowStore<Bytes, byte[]>>as(StoreNames.RATE_1M)
+                      .withKeySerde(Serdes.String())
+                      .withValueSerde(Serdes.Long())
+                      .withRetention(RATE_WINDOW.multipliedBy(10))
+                      .withCachingDisabled());
+          // The detector reads the per-second ticks themselves, not the sliding minute: a burst of a few
+          // seconds must raise the shard count while it lasts.
+          byCounter
+              .process(() -> new HotCounterDetector(config.hotEventsPerSecond()), Named.as(DETECT_HOT),
+                  StoreNames.SHARD_DECISIONS)
+              .to(config.shardConfigTopic(), Produced.with(Serdes.String(), new ShardConfigSerde())
+                  .withName(SHARD_CONFIG_SINK));
+        }, "activity"));
     return builder.build();
   }
 

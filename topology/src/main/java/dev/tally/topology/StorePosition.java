@@ -1,35 +1,50 @@
 package dev.tally.topology;
 
+import java.util.HashMap;
+import java.util.Map;
 import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.processor.StateStoreContext;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.query.Position;
 import org.apache.kafka.streams.query.PositionBound;
 import org.apache.kafka.streams.state.internals.StoreQueryUtils;
 
 /**
  * The input offsets a buffered store has taken, buffered or written down: a write-back buffer is ahead
- * of the store beneath it, so the position that read-your-writes checks must be its own.
+ * of the store beneath it, so the position that read-your-writes checks must be its own. Kept as a plain
+ * map of topic to offset (a task reads one partition of each topic), since it is updated for every
+ * event; a {@link Position} is built only for a query. The owning store's monitor guards it.
  */
 final class StorePosition {
 
   private StateStoreContext context;
   private int partition;
-  private Position taken = Position.emptyPosition();
+  private final Map<String, Long> taken = new HashMap<>();
 
   void init(StateStoreContext context) {
     this.context = context;
     this.partition = context.taskId().partition();
-    this.taken = Position.emptyPosition();
+    taken.clear();
   }
 
   /** Notes the record being processed as taken. */
   void record() {
-    StoreQueryUtils.updatePosition(taken, context);
+    RecordMetadata record = context.recordMetadata().orElse(null);
+    if (record != null && record.topic() != null) {
+      taken.merge(record.topic(), record.offset(), Math::max);
+    }
   }
 
   /** This store's position: what the store beneath holds, and what the buffer took since. */
   Position of(StateStore inner) {
-    return inner.getPosition().copy().merge(taken);
+    Position position = inner.getPosition().copy();
+    taken.forEach((topic, offset) -> {
+      Long stored = position.getPartitionPositions(topic).get(partition);
+      if (stored == null || stored < offset) {
+        position.withComponent(topic, partition, offset);
+      }
+    });
+    return position;
   }
 
   /** Whether every offset the bound names for this store's partition has been taken. */

@@ -47,6 +47,50 @@ class HotCounterTest {
     }
   }
 
+  /** Issue 11: 300,000 events at 40,000/s (7.5 s) were never noticed by a one-minute average. */
+  @Test
+  void aBurstOfAFewSecondsIsRaisedWithinFiveSeconds() {
+    // Scaled down tenfold for the driver: threshold 1,000/s, a burst of 4,000/s for 5 s.
+    TallyConfig config = TallyConfig.defaults().withHotEventsPerSecond(1_000);
+    IncrementEventSerde serde = new IncrementEventSerde();
+    try (TopologyTestDriver driver = TestDrivers.of(config, "hot-burst-test")) {
+      TestInputTopic<byte[], byte[]> input = driver.createInputTopic(
+          TallyConfig.INCREMENTS_TOPIC, new ByteArraySerializer(), new ByteArraySerializer());
+      TestOutputTopic<String, ShardConfig> shardConfig = driver.createOutputTopic(
+          TallyConfig.SHARD_CONFIG_TOPIC, new StringDeserializer(), new ShardConfigSerde().deserializer());
+      for (int i = 0; i < 20_000; i++) {
+        send(input, serde, "burst", T0 + i / 4);
+      }
+      send(input, serde, "after", T0 + 6_000);
+
+      List<TestRecord<String, ShardConfig>> decisions = shardConfig.readRecordsToList();
+      assertThat(decisions).extracting(TestRecord::key).containsExactly("burst");
+      assertThat(decisions.get(0).value().getShards()).isEqualTo(4);
+      assertThat(decisions.get(0).value().getDecidedAt().toEpochMilli()).isLessThanOrEqualTo(T0 + 5_000);
+    }
+  }
+
+  @Test
+  void aCounterJustUnderTheThresholdIsNeverRaised() {
+    TallyConfig config = TallyConfig.defaults().withHotEventsPerSecond(1_000);
+    IncrementEventSerde serde = new IncrementEventSerde();
+    try (TopologyTestDriver driver = TestDrivers.of(config, "hot-under-test")) {
+      TestInputTopic<byte[], byte[]> input = driver.createInputTopic(
+          TallyConfig.INCREMENTS_TOPIC, new ByteArraySerializer(), new ByteArraySerializer());
+      TestOutputTopic<String, ShardConfig> shardConfig = driver.createOutputTopic(
+          TallyConfig.SHARD_CONFIG_TOPIC, new StringDeserializer(), new ShardConfigSerde().deserializer());
+      // 900 events a second for 10 s, with two seconds of 2,000 that are not consecutive enough.
+      for (long second = 0; second < 10; second++) {
+        int events = second == 3 || second == 6 ? 2_000 : 900;
+        for (int i = 0; i < events; i++) {
+          send(input, serde, "steady", T0 + second * 1_000 + (long) i * 1_000 / events);
+        }
+      }
+      send(input, serde, "after", T0 + 11_000);
+      assertThat(shardConfig.readRecordsToList()).isEmpty();
+    }
+  }
+
   private static void send(TestInputTopic<byte[], byte[]> input, IncrementEventSerde serde, String counter, long t) {
     IncrementEvent event = IncrementEvent.newBuilder().setCounter(counter).setDelta(1)
         .setEventTime(Instant.ofEpochMilli(t)).build();
