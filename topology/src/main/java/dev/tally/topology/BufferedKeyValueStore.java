@@ -6,8 +6,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.processor.StateStore;
-import org.apache.kafka.streams.processor.StateStoreContext;
 import org.apache.kafka.streams.query.KeyQuery;
 import org.apache.kafka.streams.query.Position;
 import org.apache.kafka.streams.query.PositionBound;
@@ -16,50 +14,29 @@ import org.apache.kafka.streams.query.QueryConfig;
 import org.apache.kafka.streams.query.QueryResult;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.internals.WrappedStateStore;
 
 /**
  * A write-back buffer in front of a key-value store: values live in a plain map between commits, and
- * each dirty key is written down once per commit, through the changelogging layer, so a key touched a
- * million times between two commits costs one store write and one changelog record.
- *
- * <p>Exactly-once depends on <em>when</em> the buffer is written down. Kafka Streams (4.4.0) commits a
- * task as: {@code ProcessorStateManager.flushCache()}, which calls {@code flushCache()} on every store
- * that implements its internal {@code CachedStateStore}; then the record collector is flushed; then
- * the offsets and the transaction commit. This store is such a store ({@link WrappedStateStore} is a
- * {@code CachedStateStore}), so its dirty entries reach the changelog inside the transaction whose
- * offsets they belong to. {@code BufferedStoreHookTest} fails if Kafka moves that hook. When the buffer
- * holds {@code maxEntries} keys it is written down early, still inside the open transaction.
+ * each dirty key is written down once per commit, inside the commit ({@link WriteBackStore}), through
+ * the changelogging layer, so a key touched a million times between two commits costs one store write
+ * and one changelog record. When the buffer holds {@code maxEntries} keys it is written down early,
+ * still inside the open transaction.
  *
  * <p>Reads through interactive queries see the buffer: a {@link KeyQuery} for a dirty key is answered
  * from it, with this store's position (every record it has taken), so read-your-writes holds without
- * waiting for a commit. A crash loses the buffer and the open transaction together; the task replays
- * from its last committed offsets.
- *
- * <p>Thread-safety: the stream thread updates, query threads read; every access to the map holds this
- * store's monitor, and a query is handed a copy of a mutable value ({@code copyForRead}).
+ * waiting for a commit. A query is handed a copy of a mutable value ({@code copyForRead}).
  */
-public final class BufferedKeyValueStore<K, V> extends WrappedStateStore<KeyValueStore<K, V>, K, V> {
+public final class BufferedKeyValueStore<K, V> extends WriteBackStore<KeyValueStore<K, V>, K, V> {
 
   private final int maxEntries;
   private final UnaryOperator<V> copyForRead;
   /** Dirty keys; a null value is a deletion not yet written down. */
   private final Map<K, V> dirty = new HashMap<>();
-  private final StorePosition position = new StorePosition();
 
   BufferedKeyValueStore(KeyValueStore<K, V> inner, int maxEntries, UnaryOperator<V> copyForRead) {
     super(inner);
     this.maxEntries = maxEntries;
     this.copyForRead = copyForRead;
-  }
-
-  @Override
-  public void init(StateStoreContext context, StateStore root) {
-    synchronized (this) {
-      dirty.clear();
-    }
-    super.init(context, root);
-    position.init(context);
   }
 
   /** The value of {@code key}, buffered or stored; null if none. A mutable value is the live one. */
@@ -110,8 +87,8 @@ public final class BufferedKeyValueStore<K, V> extends WrappedStateStore<KeyValu
     }
   }
 
-  /** Writes every dirty key down to the store (and its changelog), then forgets them. */
-  private void writeDown() {
+  @Override
+  protected void writeDown() {
     for (Map.Entry<K, V> entry : dirty.entrySet()) {
       if (entry.getValue() == null) {
         wrapped().delete(entry.getKey());
@@ -123,28 +100,8 @@ public final class BufferedKeyValueStore<K, V> extends WrappedStateStore<KeyValu
   }
 
   @Override
-  public void flushCache() {
-    synchronized (this) {
-      writeDown();
-    }
-    super.flushCache();
-  }
-
-  /** A dirty close (a crash handled, a corrupted task): what was buffered belongs to an aborted transaction. */
-  @Override
-  public void clearCache() {
-    synchronized (this) {
-      dirty.clear();
-    }
-    super.clearCache();
-  }
-
-  @Override
-  public void close() {
-    synchronized (this) {
-      dirty.clear();
-    }
-    super.close();
+  protected void forget() {
+    dirty.clear();
   }
 
   @Override

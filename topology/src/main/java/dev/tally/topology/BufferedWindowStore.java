@@ -11,8 +11,6 @@ import java.util.NoSuchElementException;
 import java.util.TreeMap;
 import java.util.function.UnaryOperator;
 import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.processor.StateStore;
-import org.apache.kafka.streams.processor.StateStoreContext;
 import org.apache.kafka.streams.query.PositionBound;
 import org.apache.kafka.streams.query.Query;
 import org.apache.kafka.streams.query.QueryConfig;
@@ -20,35 +18,24 @@ import org.apache.kafka.streams.query.QueryResult;
 import org.apache.kafka.streams.query.WindowKeyQuery;
 import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
-import org.apache.kafka.streams.state.internals.WrappedStateStore;
 
 /**
  * The write-back buffer of {@link BufferedKeyValueStore} in front of a window store: each dirty
- * (key, window) is written down once per commit, inside the commit, and {@link WindowKeyQuery} reads
- * see the buffered windows over the stored ones.
+ * (key, window) is written down once per commit, inside the commit ({@link WriteBackStore}), and
+ * {@link WindowKeyQuery} reads see the buffered windows over the stored ones.
  */
-public final class BufferedWindowStore<K, V> extends WrappedStateStore<WindowStore<K, V>, K, V> {
+public final class BufferedWindowStore<K, V> extends WriteBackStore<WindowStore<K, V>, K, V> {
 
   private final int maxEntries;
   private final UnaryOperator<V> copyForRead;
   /** Dirty windows by key, then by window start. */
   private final Map<K, Map<Long, V>> dirty = new HashMap<>();
   private int dirtyEntries;
-  private final StorePosition position = new StorePosition();
 
   BufferedWindowStore(WindowStore<K, V> inner, int maxEntries, UnaryOperator<V> copyForRead) {
     super(inner);
     this.maxEntries = maxEntries;
     this.copyForRead = copyForRead;
-  }
-
-  @Override
-  public void init(StateStoreContext context, StateStore root) {
-    synchronized (this) {
-      forget();
-    }
-    super.init(context, root);
-    position.init(context);
   }
 
   /** The value of {@code key}'s window starting at {@code windowStart}, buffered or stored; null if none. */
@@ -71,7 +58,8 @@ public final class BufferedWindowStore<K, V> extends WrappedStateStore<WindowSto
     return next;
   }
 
-  private void writeDown() {
+  @Override
+  protected void writeDown() {
     for (Map.Entry<K, Map<Long, V>> key : dirty.entrySet()) {
       for (Map.Entry<Long, V> window : key.getValue().entrySet()) {
         wrapped().put(key.getKey(), window.getValue(), window.getKey());
@@ -80,33 +68,10 @@ public final class BufferedWindowStore<K, V> extends WrappedStateStore<WindowSto
     forget();
   }
 
-  private void forget() {
+  @Override
+  protected void forget() {
     dirty.clear();
     dirtyEntries = 0;
-  }
-
-  @Override
-  public void flushCache() {
-    synchronized (this) {
-      writeDown();
-    }
-    super.flushCache();
-  }
-
-  @Override
-  public void clearCache() {
-    synchronized (this) {
-      forget();
-    }
-    super.clearCache();
-  }
-
-  @Override
-  public void close() {
-    synchronized (this) {
-      forget();
-    }
-    super.close();
   }
 
   @Override

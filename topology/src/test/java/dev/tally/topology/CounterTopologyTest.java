@@ -133,7 +133,7 @@ class CounterTopologyTest {
     assertThat(names).containsExactlyInAnyOrder(CounterTopology.SOURCE, CounterTopology.COUNT, "route-",
         "route-dlq", "dlq-unwrap", CounterTopology.DLQ_SINK, "route-activity", "activity-by-counter",
         "activity-repartition-filter", "activity-repartition-sink", "activity-repartition-source",
-        CounterTopology.RATE_SUM, "rate-updates", CounterTopology.DETECT_HOT, CounterTopology.SHARD_CONFIG_SINK);
+        CounterTopology.RATE_SUM, CounterTopology.DETECT_HOT, CounterTopology.SHARD_CONFIG_SINK);
     assertThat(description.toString())
         .contains(StoreNames.COUNTER_TOTALS, StoreNames.COUNTS_1S, StoreNames.RATE_1M, StoreNames.SHARD_CONFIG,
             "shard-config-source")
