@@ -62,7 +62,7 @@ public final class TallyNode implements AutoCloseable {
    * A dead instance's partitions move after this long without heartbeats. Kafka's 45 s default would keep
    * a killed instance's counters frozen for most of a minute; 10 s still allows three missed heartbeats.
    */
-  static final String SESSION_TIMEOUT_MS = "10000";
+  private static final String SESSION_TIMEOUT_MS = "10000";
 
   private final Deque<AutoCloseable> started = new ArrayDeque<>();
   private String bootstrapServers;
@@ -116,7 +116,8 @@ public final class TallyNode implements AutoCloseable {
     Admin watchAdmin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
     started.push(watchAdmin);
     ProgressWatch progress = new ProgressWatch(STALL_AFTER, System::currentTimeMillis);
-    ScheduledExecutorService watch = Executors.newSingleThreadScheduledExecutor(runnable -> {
+    // Two threads: a progress check waiting on an unreachable broker must not hold up the lag snapshots.
+    ScheduledExecutorService watch = Executors.newScheduledThreadPool(2, runnable -> {
       Thread thread = new Thread(runnable, "tally-watch");
       thread.setDaemon(true);
       return thread;
