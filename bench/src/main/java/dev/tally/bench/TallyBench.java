@@ -443,7 +443,7 @@ public final class TallyBench {
     long rocks = size(state);
     long changelogs = changelogBytes(applicationId, "");
     results.put("footprint", Map.of("rocksDbBytesPerCounter", rocks / counters,
-        "changelogBytesPerCounter", changelogs / counters, "stores", "totals, 3 count tiers, activity, stream-time"));
+        "changelogBytesPerCounter", changelogs / counters, "stores", "totals, 3 count tiers, stream-time"));
     table.add(String.format("%-34s RocksDB %d B, changelogs %d B per counter (uniform, %,d counters)",
         "footprint", rocks / counters, changelogs / counters, counters));
   }

@@ -12,7 +12,6 @@ import java.util.Map;
 import java.util.Optional;
 import org.apache.datasketches.hll.HllSketch;
 import org.apache.kafka.common.metrics.Sensor;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -26,10 +25,13 @@ import org.slf4j.LoggerFactory;
  * count goes to the dead-letter sink with its original bytes and a reason, and the stream goes on. Only
  * dead letters are forwarded, and the activity ticks below.
  *
- * <p>Activity: each counted event adds one to its key in a small pending store; once a second of stream
- * time, every pending key is forwarded as one {@link CountOutput.ActivityTick} and cleared. The sliding
- * window downstream sees at most one record per key per second, however hot the key, so its cost per
- * record stays bounded (about 60 windows for a 1-minute window).
+ * <p>Activity: each counted event adds one to its key in a pending map; once a second of stream time,
+ * every pending key is forwarded as one {@link CountOutput.ActivityTick} and cleared. The sliding window
+ * downstream sees at most one record per key per second, however hot the key, so its cost per record
+ * stays bounded (about 60 windows for a 1-minute window). The pending map is not persisted: a store
+ * for it cost two changelog records per key and second (its put and its delete), most of a uniform
+ * workload's writes. So the rate (and hot detection, and the top counters) may miss up to a second
+ * of events of a task that crashed or moved; counts are not affected.
  *
  * <p>Lateness: an event more than {@code grace} older than the newest event time this task has seen is
  * counted in the total but in no window, and reported as a {@code late} dead letter. The newest event
@@ -45,7 +47,8 @@ final class CountProcessor implements Processor<byte[], byte[], String, CountOut
   private final TallyConfig config;
   private final Map<String, Sensor> deadLetterSensors = new HashMap<>();
   private ProcessorContext<String, CountOutput> context;
-  private BufferedKeyValueStore<String, Long> pendingActivity;
+  /** Events per shard key since the last activity tick; in memory only (see the class comment). */
+  private final Map<String, Long> pendingActivity = new HashMap<>();
   private BufferedKeyValueStore<String, PnCounter> totals;
   private BufferedKeyValueStore<String, Long> streamTimeStore;
   private List<TierStore> tiers;
@@ -64,7 +67,6 @@ final class CountProcessor implements Processor<byte[], byte[], String, CountOut
   @Override
   public void init(ProcessorContext<String, CountOutput> context) {
     this.context = context;
-    this.pendingActivity = context.getStateStore(StoreNames.ACTIVITY_PENDING);
     this.totals = context.getStateStore(StoreNames.COUNTER_TOTALS);
     this.streamTimeStore = context.getStateStore(StoreNames.STREAM_TIME);
     this.tiers = config.tiers().stream()
@@ -114,7 +116,7 @@ final class CountProcessor implements Processor<byte[], byte[], String, CountOut
     if (item != null) {
       uniquesAll.update(key, sketch -> UniqueSketches.add(sketch, item, config.hllLgK()));
     }
-    pendingActivity.update(key, pending -> pending == null ? 1 : pending + 1);
+    pendingActivity.merge(key, 1L, Long::sum);
 
     long eventTime = event.getEventTime().toEpochMilli();
     if (streamTime != Long.MIN_VALUE && eventTime < streamTime - config.grace().toMillis()) {
@@ -141,10 +143,9 @@ final class CountProcessor implements Processor<byte[], byte[], String, CountOut
   }
 
   private void tick(long timestamp) {
-    for (KeyValue<String, Long> entry : pendingActivity.all()) {
-      context.forward(new Record<>(entry.key, new CountOutput.ActivityTick(entry.value), timestamp));
-      pendingActivity.delete(entry.key);
-    }
+    pendingActivity.forEach((key, events) ->
+        context.forward(new Record<>(key, new CountOutput.ActivityTick(events), timestamp)));
+    pendingActivity.clear();
   }
 
   private void reject(Record<byte[], byte[]> record, String reason, String message) {

@@ -32,7 +32,7 @@ import org.apache.kafka.streams.state.WindowStore;
  * <pre>
  * tally.increments -&gt; [increments-source] -&gt; [count] -&gt; [route-]
  *     [count] stores: counter-totals, counts-1s, counts-1m, counts-1h, uniques-all, uniques-1h,
- *                     uniques-1d, stream-time, activity-pending
+ *                     uniques-1d, stream-time
  *     [route-] -&gt; [route-dlq] -&gt; [dlq-unwrap] -&gt; [dlq-sink] -&gt; tally.dlq
  *     [route-] -&gt; [route-activity] -&gt; [activity-by-counter] -&gt; (repartition "activity", by counter id)
  *              -&gt; [rate-1m-sum] store: rate-1m
@@ -83,11 +83,10 @@ public final class CounterTopology {
             Stores.persistentKeyValueStore(StoreNames.SHARD_DECISIONS), Serdes.String(), Serdes.Integer())
         .withCachingDisabled());
     // The counting processor's stores, each behind a write-back buffer written down inside every commit.
+    // (The store "activity-pending" of earlier builds is gone: its changelog topic is no longer read.)
     builder.addStateStore(bufferedKeyValue(StoreNames.COUNTER_TOTALS, new PnCounterSerde(), BUFFER_MAX_KEYS,
         UnaryOperator.identity()));
     builder.addStateStore(bufferedKeyValue(StoreNames.STREAM_TIME, Serdes.Long(), BUFFER_MAX_KEYS,
-        UnaryOperator.identity()));
-    builder.addStateStore(bufferedKeyValue(StoreNames.ACTIVITY_PENDING, Serdes.Long(), BUFFER_MAX_KEYS,
         UnaryOperator.identity()));
     for (Tier tier : config.tiers()) {
       builder.addStateStore(bufferedWindow(tier, new PnCounterSerde(), BUFFER_MAX_KEYS, UnaryOperator.identity()));
@@ -155,8 +154,7 @@ public final class CounterTopology {
   /** The stores the counting processor updates. */
   private static String[] storeNames(TallyConfig config) {
     return Stream.concat(
-            Stream.of(StoreNames.COUNTER_TOTALS, StoreNames.STREAM_TIME, StoreNames.ACTIVITY_PENDING,
-                StoreNames.UNIQUES_ALL),
+            Stream.of(StoreNames.COUNTER_TOTALS, StoreNames.STREAM_TIME, StoreNames.UNIQUES_ALL),
             Stream.concat(config.tiers().stream(), config.uniqueTiers().stream()).map(Tier::store))
         .toArray(String[]::new);
   }

@@ -19,8 +19,6 @@ public final class StoreNames {
   /** Key-value: the newest event time this task has seen, which decides what is late. */
   public static final String STREAM_TIME = "stream-time";
 
-  /** Key-value: events per shard key since the last activity tick (cleared every second). */
-  public static final String ACTIVITY_PENDING = "activity-pending";
   /** Sliding windows: events per shard key in the minute before each activity tick. */
   public static final String RATE_1M = "rate-1m";
 
