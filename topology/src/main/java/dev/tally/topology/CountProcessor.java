@@ -77,6 +77,8 @@ final class CountProcessor implements Processor<byte[], byte[], String, CountOut
         .map(tier -> new SketchTierStore(tier,
             context.<BufferedWindowStore<String, HllSketch>>getStateStore(tier.store())))
         .toList();
+    // A revived task (after an aborted transaction) inits this same processor again: start clean.
+    pendingActivity.clear();
     Long stored = streamTimeStore.get(STREAM_TIME_KEY);
     this.streamTime = stored == null ? Long.MIN_VALUE : stored;
     context.schedule(ACTIVITY_TICK, PunctuationType.STREAM_TIME, this::tick);
