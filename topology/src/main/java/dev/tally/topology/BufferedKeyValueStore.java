@@ -1,18 +1,14 @@
 package dev.tally.topology;
 
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.query.KeyQuery;
 import org.apache.kafka.streams.query.Position;
 import org.apache.kafka.streams.query.PositionBound;
 import org.apache.kafka.streams.query.Query;
 import org.apache.kafka.streams.query.QueryConfig;
 import org.apache.kafka.streams.query.QueryResult;
-import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
@@ -30,7 +26,7 @@ public final class BufferedKeyValueStore<K, V> extends WriteBackStore<KeyValueSt
 
   private final int maxEntries;
   private final UnaryOperator<V> copyForRead;
-  /** Dirty keys; a null value is a deletion not yet written down. */
+  /** Dirty keys and their newest values. */
   private final Map<K, V> dirty = new HashMap<>();
 
   BufferedKeyValueStore(KeyValueStore<K, V> inner, int maxEntries, UnaryOperator<V> copyForRead) {
@@ -59,26 +55,6 @@ public final class BufferedKeyValueStore<K, V> extends WriteBackStore<KeyValueSt
     buffer(key, value);
   }
 
-  public synchronized void delete(K key) {
-    buffer(key, null);
-  }
-
-  /** Every key with a value, buffered or stored, in no particular order. */
-  public synchronized List<KeyValue<K, V>> all() {
-    Map<K, V> merged = new HashMap<>();
-    try (KeyValueIterator<K, V> stored = wrapped().all()) {
-      stored.forEachRemaining(entry -> merged.put(entry.key, entry.value));
-    }
-    merged.putAll(dirty);
-    List<KeyValue<K, V>> result = new ArrayList<>(merged.size());
-    merged.forEach((key, value) -> {
-      if (value != null) {
-        result.add(KeyValue.pair(key, value));
-      }
-    });
-    return result;
-  }
-
   private void buffer(K key, V value) {
     dirty.put(key, value);
     position.record();
@@ -89,13 +65,7 @@ public final class BufferedKeyValueStore<K, V> extends WriteBackStore<KeyValueSt
 
   @Override
   protected void writeDown() {
-    for (Map.Entry<K, V> entry : dirty.entrySet()) {
-      if (entry.getValue() == null) {
-        wrapped().delete(entry.getKey());
-      } else {
-        wrapped().put(entry.getKey(), entry.getValue());
-      }
-    }
+    dirty.forEach((key, value) -> wrapped().put(key, value));
     dirty.clear();
   }
 
@@ -110,12 +80,11 @@ public final class BufferedKeyValueStore<K, V> extends WriteBackStore<KeyValueSt
     Position current;
     synchronized (this) {
       current = position.of(wrapped());
-      if (!position.reaches(bound, wrapped())) {
+      if (!position.reaches(bound, current)) {
         return QueryResult.notUpToBound(current, bound, null);
       }
       if (query instanceof KeyQuery<?, ?> keyQuery && dirty.containsKey(keyQuery.getKey())) {
-        V value = dirty.get(keyQuery.getKey());
-        QueryResult<R> result = QueryResult.forResult((R) (value == null ? null : copyForRead.apply(value)));
+        QueryResult<R> result = QueryResult.forResult((R) copyForRead.apply(dirty.get(keyQuery.getKey())));
         result.setPosition(current);
         return result;
       }

@@ -11,6 +11,7 @@ import java.util.NoSuchElementException;
 import java.util.TreeMap;
 import java.util.function.UnaryOperator;
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.query.Position;
 import org.apache.kafka.streams.query.PositionBound;
 import org.apache.kafka.streams.query.Query;
 import org.apache.kafka.streams.query.QueryConfig;
@@ -77,8 +78,9 @@ public final class BufferedWindowStore<K, V> extends WriteBackStore<WindowStore<
   @Override
   @SuppressWarnings("unchecked")
   public synchronized <R> QueryResult<R> query(Query<R> query, PositionBound bound, QueryConfig config) {
-    if (!position.reaches(bound, wrapped())) {
-      return QueryResult.notUpToBound(position.of(wrapped()), bound, null);
+    Position current = position.of(wrapped());
+    if (!position.reaches(bound, current)) {
+      return QueryResult.notUpToBound(current, bound, null);
     }
     QueryResult<R> stored = wrapped().query(query, PositionBound.unbounded(), config);
     if (query instanceof WindowKeyQuery<?, ?> windowQuery && stored.isSuccess()
@@ -95,10 +97,10 @@ public final class BufferedWindowStore<K, V> extends WriteBackStore<WindowStore<
         }
       });
       QueryResult<R> result = QueryResult.forResult((R) new ListWindowIterator<>(merged));
-      result.setPosition(position.of(wrapped()));
+      result.setPosition(current);
       return result;
     }
-    stored.setPosition(position.of(wrapped()));
+    stored.setPosition(current);
     return stored;
   }
 

@@ -47,8 +47,8 @@ final class StorePosition {
     return position;
   }
 
-  /** Whether every offset the bound names for this store's partition has been taken. */
-  boolean reaches(PositionBound bound, StateStore inner) {
-    return bound.isUnbounded() || StoreQueryUtils.isPermitted(of(inner), bound, partition);
+  /** Whether {@code current} (this store's position) has every offset the bound names for its partition. */
+  boolean reaches(PositionBound bound, Position current) {
+    return bound.isUnbounded() || StoreQueryUtils.isPermitted(current, bound, partition);
   }
 }

@@ -6,7 +6,6 @@ import dev.tally.schemas.IncrementEvent;
 import dev.tally.schemas.IncrementEventSerde;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.List;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.TestInputTopic;
@@ -95,18 +94,6 @@ class BufferedStoresTest {
     }
     assertThat(totals.wrapped().get("k0")).isEqualTo(new PnCounter(0, 0));
     assertThat(totals.wrapped().approximateNumEntries()).isEqualTo(CounterTopology.BUFFER_MAX_KEYS);
-  }
-
-  @Test
-  void aDeletionIsBufferedLikeAWrite() {
-    totals.put("gone", new PnCounter(1, 0));
-    totals.flushCache();
-    totals.delete("gone");
-    assertThat(totals.get("gone")).isNull();
-    assertThat(totals.all()).extracting(entry -> entry.key).doesNotContain("gone");
-    totals.flushCache();
-    assertThat(totals.wrapped().get("gone")).isNull();
-    assertThat(totals.all()).isEqualTo(List.of());
   }
 
   private void send(String counter, long delta) {
