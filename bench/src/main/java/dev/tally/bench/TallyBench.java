@@ -143,6 +143,7 @@ public final class TallyBench {
     table.add(String.format("%-34s %,12.0f %8s", "consume ceiling (plain consumer)", ceiling[1], "-"));
 
     Map<String, Object> counted = new LinkedHashMap<>();
+    Map<String, Object> drained = new LinkedHashMap<>();
     for (Workload workload : Workload.values()) {
       if (!only.isEmpty() && !only.contains(workload)) {
         continue;
@@ -153,15 +154,24 @@ public final class TallyBench {
         if (hotVariant && guarantee.equals(StreamsConfig.AT_LEAST_ONCE)) {
           continue;
         }
-        double[] rate = counted(workload, guarantee);
+        double[] rate = counted(workload, guarantee, false);
         String name = workload.name().toLowerCase() + " / " + guarantee;
         counted.put(name, Map.of("eventsPerSecond", Math.round(rate[0]), "ratioToProduceCeiling", rate[0] / produce,
             "changelogRecordsPerEvent", rate[1]));
         table.add(String.format("%-34s %,12.0f %8.2f   changelog records/event %.4f", "counted: " + name, rate[0],
             rate[0] / produce, rate[1]));
       }
+      if (workload != Workload.HOT_COALESCED) {
+        // The engine alone: a backlog produced beforehand, against a plain consumer of the same topic.
+        double[] rate = counted(workload, StreamsConfig.EXACTLY_ONCE_V2, true);
+        String name = workload.name().toLowerCase() + " / " + StreamsConfig.EXACTLY_ONCE_V2;
+        drained.put(name, Map.of("eventsPerSecond", Math.round(rate[0]), "ratioToConsumeCeiling", rate[0] / ceiling[1]));
+        table.add(String.format("%-34s %,12.0f %8.2f   (ratio to the consume ceiling)", "drained: " + name, rate[0],
+            rate[0] / ceiling[1]));
+      }
     }
     results.put("counted", counted);
+    results.put("drained", drained);
     if (!skipReads) {
       reads();
     }
@@ -218,10 +228,13 @@ public final class TallyBench {
 
   /**
    * Starts the topology on an empty topic, then produces {@code events} through TallyProducer and times
-   * from the first send until every offset is committed; checks a sample of totals.
+   * from the first send until every offset is committed; checks a sample of totals. With {@code drain},
+   * produces the events first and times from the topology's start ({@code RUNNING}) to the last commit:
+   * the engine without a producer sharing its CPU.
    */
-  private double[] counted(Workload workload, String guarantee) throws Exception {
-    String run = workload.name().toLowerCase() + "-" + guarantee.replace('_', '-') + "-" + UUID.randomUUID();
+  private double[] counted(Workload workload, String guarantee, boolean drain) throws Exception {
+    String run = workload.name().toLowerCase() + "-" + guarantee.replace('_', '-') + (drain ? "-drain-" : "-")
+        + UUID.randomUUID();
     String topic = "bench.increments." + run;
     String shardTopic = "bench.shard-config." + run;
     createTopic(topic);
@@ -250,28 +263,15 @@ public final class TallyBench {
 
     int[] expected = new int[workload.counters()];
     int shards = workload == Workload.HOT_SHARDED ? 16 : 1;
+    if (drain) {
+      produce(workload, topic, shards, expected);
+    }
     try (KafkaStreams streams = new KafkaStreams(CounterTopology.build(config), props)) {
       streams.start();
       awaitRunning(streams);
       long start = System.nanoTime();
-      Workload.Generator generator = workload.generator(42);
-      Instant now = Instant.now();
-      try (TallyProducer producer = new TallyProducer(producerSettings(), topic, counter -> shards)) {
-        EventSender sender = workload == Workload.HOT_COALESCED
-            ? new Coalescer(producer, Coalescer.DEFAULT_INTERVAL) : producer;
-        List<CompletableFuture<?>> last = new ArrayList<>();
-        for (int i = 0; i < events; i++) {
-          int counter = generator.nextCounter();
-          expected[counter]++;
-          CompletableFuture<?> sent = sender.send(generator.event(counter, now));
-          if (i % 10_000 == 0) {
-            last.add(sent);
-          }
-        }
-        if (sender instanceof Coalescer coalescer) {
-          coalescer.close();
-        }
-        CompletableFuture.allOf(last.toArray(CompletableFuture[]::new)).get(5, TimeUnit.MINUTES);
+      if (!drain) {
+        produce(workload, topic, shards, expected);
       }
       awaitCommitted("bench-" + run, topic);
       double rate = events / seconds(start);
@@ -287,6 +287,29 @@ public final class TallyBench {
         results.put("bytesPerAllTimeSketchInChangelog", sketches / Math.max(1, distinct(expected)));
       }
       return new double[] {rate, changelogRecords};
+    }
+  }
+
+  /** Sends {@code events} of {@code workload} through TallyProducer, noting each counter's count. */
+  private void produce(Workload workload, String topic, int shards, int[] expected) throws Exception {
+    Workload.Generator generator = workload.generator(42);
+    Instant now = Instant.now();
+    try (TallyProducer producer = new TallyProducer(producerSettings(), topic, counter -> shards)) {
+      EventSender sender = workload == Workload.HOT_COALESCED
+          ? new Coalescer(producer, Coalescer.DEFAULT_INTERVAL) : producer;
+      List<CompletableFuture<?>> last = new ArrayList<>();
+      for (int i = 0; i < events; i++) {
+        int counter = generator.nextCounter();
+        expected[counter]++;
+        CompletableFuture<?> sent = sender.send(generator.event(counter, now));
+        if (i % 10_000 == 0) {
+          last.add(sent);
+        }
+      }
+      if (sender instanceof Coalescer coalescer) {
+        coalescer.close();
+      }
+      CompletableFuture.allOf(last.toArray(CompletableFuture[]::new)).get(5, TimeUnit.MINUTES);
     }
   }
 

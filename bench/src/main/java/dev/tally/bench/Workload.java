@@ -19,6 +19,8 @@ enum Workload {
   HOT_SHARDED(1, false),
   /** Every event to one counter, coalesced in the producer (5 ms) before sending. */
   HOT_COALESCED(1, false),
+  /** Every event to one counter on one shard, each with one of 1M items. */
+  HOT_ITEMS(1, true),
   /** Unique visitors: 100K counters, every event with one of 1M items. */
   UNIQUES(100_000, true);
 

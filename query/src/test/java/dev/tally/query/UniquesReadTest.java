@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tally.schemas.IncrementEvent;
 import dev.tally.schemas.IncrementEventSerde;
-import dev.tally.topology.BufferedKeyValueStore;
-import dev.tally.topology.BufferedWindowStore;
 import dev.tally.topology.StoreNames;
 import dev.tally.topology.TallyConfig;
 import dev.tally.topology.Tier;
@@ -25,8 +23,11 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
-import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.query.KeyQuery;
+import org.apache.kafka.streams.query.PositionBound;
+import org.apache.kafka.streams.query.QueryConfig;
+import org.apache.kafka.streams.query.WindowKeyQuery;
+import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.Test;
@@ -59,10 +60,11 @@ class UniquesReadTest {
       }
       long now = t + 1;
 
-      @SuppressWarnings("unchecked")
-      KeyValueStore<String, HllSketch> all =
-          ((BufferedKeyValueStore<String, HllSketch>) driver.getStateStore(StoreNames.UNIQUES_ALL)).wrapped();
-      HllSketch allTime = SHARDS.stream().map(all::get).collect(UniqueSketches.unionOf(CONFIG.hllLgK()));
+      StateStore all = driver.getStateStore(StoreNames.UNIQUES_ALL);
+      HllSketch allTime = SHARDS.stream()
+          .map(shard -> all.query(KeyQuery.<String, HllSketch>withKey(shard), PositionBound.unbounded(),
+              new QueryConfig(false)).getResult())
+          .collect(UniqueSketches.unionOf(CONFIG.hllLgK()));
       assertWithinBounds(allTime, distinct(events, Long.MIN_VALUE, Long.MAX_VALUE));
 
       WindowReader reader = new WindowReader(CONFIG.uniqueTiers());
@@ -96,12 +98,11 @@ class UniquesReadTest {
 
   private static NavigableMap<Long, HllSketch> buckets(TopologyTestDriver driver, String key, Tier tier,
       long from, long last) {
-    @SuppressWarnings("unchecked")
-    WindowStore<String, HllSketch> store =
-        ((BufferedWindowStore<String, HllSketch>) driver.getStateStore(tier.store())).wrapped();
+    // Through the store's interactive query: closed buckets, buffered ones and the open one.
     NavigableMap<Long, HllSketch> result = new TreeMap<>();
-    try (WindowStoreIterator<HllSketch> iterator =
-        store.fetch(key, Instant.ofEpochMilli(from), Instant.ofEpochMilli(last))) {
+    try (WindowStoreIterator<HllSketch> iterator = driver.getStateStore(tier.store()).query(
+        WindowKeyQuery.<String, HllSketch>withKeyAndWindowStartRange(key, Instant.ofEpochMilli(from),
+            Instant.ofEpochMilli(last)), PositionBound.unbounded(), new QueryConfig(false)).getResult()) {
       while (iterator.hasNext()) {
         KeyValue<Long, HllSketch> bucket = iterator.next();
         result.put(bucket.key, bucket.value);

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tally.schemas.IncrementEvent;
 import dev.tally.schemas.IncrementEventSerde;
-import dev.tally.topology.BufferedWindowStore;
 import dev.tally.topology.PnCounter;
 import dev.tally.topology.TallyConfig;
 import dev.tally.topology.Tier;
@@ -23,7 +22,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
-import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.query.PositionBound;
+import org.apache.kafka.streams.query.QueryConfig;
+import org.apache.kafka.streams.query.WindowKeyQuery;
 import org.apache.kafka.streams.state.WindowStoreIterator;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterAll;
@@ -144,12 +145,11 @@ class WindowReaderTest {
   }
 
   private static NavigableMap<Long, PnCounter> bucketsOf(String key, Tier tier, long from, long last) {
-    @SuppressWarnings("unchecked")
-    WindowStore<String, PnCounter> store =
-        ((BufferedWindowStore<String, PnCounter>) driver.getStateStore(tier.store())).wrapped();
+    // Through the store's interactive query: closed buckets, buffered ones and the open one.
     NavigableMap<Long, PnCounter> result = new TreeMap<>();
-    try (WindowStoreIterator<PnCounter> iterator =
-        store.fetch(key, Instant.ofEpochMilli(from), Instant.ofEpochMilli(last))) {
+    try (WindowStoreIterator<PnCounter> iterator = driver.getStateStore(tier.store()).query(
+        WindowKeyQuery.<String, PnCounter>withKeyAndWindowStartRange(key, Instant.ofEpochMilli(from),
+            Instant.ofEpochMilli(last)), PositionBound.unbounded(), new QueryConfig(false)).getResult()) {
       while (iterator.hasNext()) {
         KeyValue<Long, PnCounter> bucket = iterator.next();
         result.put(bucket.key, bucket.value);

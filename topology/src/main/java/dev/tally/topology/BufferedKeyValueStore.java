@@ -29,8 +29,9 @@ public final class BufferedKeyValueStore<K, V> extends WriteBackStore<KeyValueSt
   /** Dirty keys and their newest values. */
   private final Map<K, V> dirty = new HashMap<>();
 
-  BufferedKeyValueStore(KeyValueStore<K, V> inner, int maxEntries, UnaryOperator<V> copyForRead) {
-    super(inner);
+  BufferedKeyValueStore(KeyValueStore<K, V> inner, TaskStores taskStores, int maxEntries,
+      UnaryOperator<V> copyForRead) {
+    super(inner, taskStores);
     this.maxEntries = maxEntries;
     this.copyForRead = copyForRead;
   }

@@ -24,19 +24,33 @@ import org.apache.kafka.streams.state.WindowStoreIterator;
  * The write-back buffer of {@link BufferedKeyValueStore} in front of a window store: each dirty
  * (key, window) is written down once per commit, inside the commit ({@link WriteBackStore}), and
  * {@link WindowKeyQuery} reads see the buffered windows over the stored ones.
+ *
+ * <p>A tier of a {@link HeadStore} holds only closed buckets; its {@link WindowKeyQuery} answers add the
+ * key's open bucket from the head store (taking the head store's monitor first, as the head store
+ * does when it writes here), and the head store's position, which has every record the tier took.
  */
 public final class BufferedWindowStore<K, V> extends WriteBackStore<WindowStore<K, V>, K, V> {
 
   private final int maxEntries;
   private final UnaryOperator<V> copyForRead;
+  /** The head store whose tier this is, or null. */
+  private final String headStore;
+  private final int tier;
   /** Dirty windows by key, then by window start. */
   private final Map<K, Map<Long, V>> dirty = new HashMap<>();
   private int dirtyEntries;
 
-  BufferedWindowStore(WindowStore<K, V> inner, int maxEntries, UnaryOperator<V> copyForRead) {
-    super(inner);
+  /**
+   * @param headStore the name of the {@link HeadStore} this store is tier {@code tier} of, or null if
+   *     it stands alone
+   */
+  BufferedWindowStore(WindowStore<K, V> inner, TaskStores taskStores, int maxEntries, UnaryOperator<V> copyForRead,
+      String headStore, int tier) {
+    super(inner, taskStores);
     this.maxEntries = maxEntries;
     this.copyForRead = copyForRead;
+    this.headStore = headStore;
+    this.tier = tier;
   }
 
   /** The value of {@code key}'s window starting at {@code windowStart}, buffered or stored; null if none. */
@@ -76,29 +90,53 @@ public final class BufferedWindowStore<K, V> extends WriteBackStore<WindowStore<
   }
 
   @Override
+  public <R> QueryResult<R> query(Query<R> query, PositionBound bound, QueryConfig config) {
+    HeadStore<V> head = headStore == null || taskDir == null ? null : taskStores.find(taskDir, headStore);
+    if (head == null) {
+      synchronized (this) {
+        return query(query, bound, config, null, null);
+      }
+    }
+    synchronized (head) {
+      synchronized (this) {
+        return query(query, bound, config, head, head.position());
+      }
+    }
+  }
+
   @SuppressWarnings("unchecked")
-  public synchronized <R> QueryResult<R> query(Query<R> query, PositionBound bound, QueryConfig config) {
+  private <R> QueryResult<R> query(Query<R> query, PositionBound bound, QueryConfig config, HeadStore<V> head,
+      Position headPosition) {
     Position current = position.of(wrapped());
+    if (headPosition != null) {
+      current = current.merge(headPosition);
+    }
     if (!position.reaches(bound, current)) {
       return QueryResult.notUpToBound(current, bound, null);
     }
     QueryResult<R> stored = wrapped().query(query, PositionBound.unbounded(), config);
-    if (query instanceof WindowKeyQuery<?, ?> windowQuery && stored.isSuccess()
-        && dirty.containsKey(windowQuery.getKey())) {
-      long from = windowQuery.getTimeFrom().map(Instant::toEpochMilli).orElse(Long.MIN_VALUE);
-      long to = windowQuery.getTimeTo().map(Instant::toEpochMilli).orElse(Long.MAX_VALUE);
-      NavigableMap<Long, V> merged = new TreeMap<>();
-      try (WindowStoreIterator<V> iterator = (WindowStoreIterator<V>) stored.getResult()) {
-        iterator.forEachRemaining(window -> merged.put(window.key, window.value));
-      }
-      dirty.get(windowQuery.getKey()).forEach((start, value) -> {
-        if (start >= from && start <= to) {
-          merged.put(start, copyForRead.apply(value));
+    if (query instanceof WindowKeyQuery<?, ?> windowQuery && stored.isSuccess()) {
+      K key = (K) windowQuery.getKey();
+      HeadStore.Bucket<V> open = head == null ? null : head.openBucket((String) key, tier);
+      if (dirty.containsKey(key) || open != null) {
+        long from = windowQuery.getTimeFrom().map(Instant::toEpochMilli).orElse(Long.MIN_VALUE);
+        long to = windowQuery.getTimeTo().map(Instant::toEpochMilli).orElse(Long.MAX_VALUE);
+        NavigableMap<Long, V> merged = new TreeMap<>();
+        try (WindowStoreIterator<V> iterator = (WindowStoreIterator<V>) stored.getResult()) {
+          iterator.forEachRemaining(window -> merged.put(window.key, window.value));
         }
-      });
-      QueryResult<R> result = QueryResult.forResult((R) new ListWindowIterator<>(merged));
-      result.setPosition(current);
-      return result;
+        dirty.getOrDefault(key, Map.of()).forEach((start, value) -> {
+          if (start >= from && start <= to) {
+            merged.put(start, copyForRead.apply(value));
+          }
+        });
+        if (open != null && open.start() >= from && open.start() <= to) {
+          merged.merge(open.start(), open.value(), head::merge);
+        }
+        QueryResult<R> result = QueryResult.forResult((R) new ListWindowIterator<>(merged));
+        result.setPosition(current);
+        return result;
+      }
     }
     stored.setPosition(current);
     return stored;

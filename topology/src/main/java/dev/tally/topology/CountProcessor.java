@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.datasketches.hll.HllSketch;
@@ -21,7 +20,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Decodes, validates and counts one increment record: into the all-time total and one bucket of each
- * tier, and its item, if any, into the all-time and windowed unique sketches. It reads the raw bytes itself, rather than through a deserializer, so that anything it cannot
+ * tier, and its item, if any, into the all-time and windowed unique sketches; each of the two with one
+ * update of a {@link HeadStore}. It reads the raw bytes itself, rather than through a deserializer, so that anything it cannot
  * count goes to the dead-letter sink with its original bytes and a reason, and the stream goes on. Only
  * dead letters are forwarded, and the activity ticks below.
  *
@@ -49,16 +49,10 @@ final class CountProcessor implements Processor<byte[], byte[], String, CountOut
   private ProcessorContext<String, CountOutput> context;
   /** Events per shard key since the last activity tick; in memory only (see the class comment). */
   private final Map<String, Long> pendingActivity = new HashMap<>();
-  private BufferedKeyValueStore<String, PnCounter> totals;
+  private HeadStore<PnCounter> totals;
+  private HeadStore<HllSketch> uniques;
   private BufferedKeyValueStore<String, Long> streamTimeStore;
-  private List<TierStore> tiers;
-  private BufferedKeyValueStore<String, HllSketch> uniquesAll;
-  private List<SketchTierStore> uniqueTiers;
   private long streamTime = Long.MIN_VALUE;
-
-  private record TierStore(Tier tier, BufferedWindowStore<String, PnCounter> store) {}
-
-  private record SketchTierStore(Tier tier, BufferedWindowStore<String, HllSketch> store) {}
 
   CountProcessor(TallyConfig config) {
     this.config = config;
@@ -68,15 +62,8 @@ final class CountProcessor implements Processor<byte[], byte[], String, CountOut
   public void init(ProcessorContext<String, CountOutput> context) {
     this.context = context;
     this.totals = context.getStateStore(StoreNames.COUNTER_TOTALS);
+    this.uniques = context.getStateStore(StoreNames.UNIQUES_ALL);
     this.streamTimeStore = context.getStateStore(StoreNames.STREAM_TIME);
-    this.tiers = config.tiers().stream()
-        .map(tier -> new TierStore(tier, context.<BufferedWindowStore<String, PnCounter>>getStateStore(tier.store())))
-        .toList();
-    this.uniquesAll = context.getStateStore(StoreNames.UNIQUES_ALL);
-    this.uniqueTiers = config.uniqueTiers().stream()
-        .map(tier -> new SketchTierStore(tier,
-            context.<BufferedWindowStore<String, HllSketch>>getStateStore(tier.store())))
-        .toList();
     // A revived task (after an aborted transaction) inits this same processor again: start clean.
     pendingActivity.clear();
     Long stored = streamTimeStore.get(STREAM_TIME_KEY);
@@ -106,41 +93,32 @@ final class CountProcessor implements Processor<byte[], byte[], String, CountOut
       return;
     }
     long delta = event.getDelta();
+    long eventTime = event.getEventTime().toEpochMilli();
+    boolean late = streamTime != Long.MIN_VALUE && eventTime < streamTime - config.grace().toMillis();
+    long bucketTime = late ? Head.NONE : eventTime;
+    long newStreamTime = Math.max(streamTime, eventTime);
     try {
-      totals.update(key, current -> (current == null ? PnCounter.ZERO : current).plus(delta));
+      totals.add(key, bucketTime, newStreamTime, counter -> (counter == null ? PnCounter.ZERO : counter).plus(delta));
     } catch (ArithmeticException e) {
       reject(record, DeadLetters.OVERFLOW, "adding " + delta + " to counter '" + key
-          + "' " + totals.get(key) + " would overflow a 64-bit count; the counter is left unchanged");
+          + "' " + totals.total(key) + " would overflow a 64-bit count; the counter is left unchanged");
       return;
     }
-
     String item = event.getItem();
     if (item != null) {
-      uniquesAll.update(key, sketch -> UniqueSketches.add(sketch, item, config.hllLgK()));
+      uniques.add(key, bucketTime, newStreamTime, sketch -> UniqueSketches.add(sketch, item, config.hllLgK()));
     }
     pendingActivity.merge(key, 1L, Long::sum);
 
-    long eventTime = event.getEventTime().toEpochMilli();
-    if (streamTime != Long.MIN_VALUE && eventTime < streamTime - config.grace().toMillis()) {
+    if (late) {
       reject(record, DeadLetters.LATE, "eventTime " + event.getEventTime() + " is more than " + config.grace()
           + " behind the newest event time " + Instant.ofEpochMilli(streamTime)
           + " of its partition: counted in the all-time total, not in any window");
       return;
     }
-    if (eventTime > streamTime) {
-      streamTime = eventTime;
+    if (newStreamTime > streamTime) {
+      streamTime = newStreamTime;
       streamTimeStore.put(STREAM_TIME_KEY, streamTime);
-    }
-    // Bucket sums never overflow: each part is a sum over a subset of the total's events.
-    for (TierStore tier : tiers) {
-      tier.store().update(key, tier.tier().bucketStart(eventTime),
-          bucket -> (bucket == null ? PnCounter.ZERO : bucket).plus(delta));
-    }
-    if (item != null) {
-      for (SketchTierStore tier : uniqueTiers) {
-        tier.store().update(key, tier.tier().bucketStart(eventTime),
-            sketch -> UniqueSketches.add(sketch, item, config.hllLgK()));
-      }
     }
   }
 

@@ -3,6 +3,8 @@ package dev.tally.topology;
 import dev.tally.schemas.ShardConfig;
 import dev.tally.schemas.ShardConfigSerde;
 import java.time.Duration;
+import java.util.List;
+import java.util.function.BinaryOperator;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.apache.datasketches.hll.HllSketch;
@@ -84,18 +86,15 @@ public final class CounterTopology {
         .withCachingDisabled());
     // The counting processor's stores, each behind a write-back buffer written down inside every commit.
     // (The store "activity-pending" of earlier builds is gone: its changelog topic is no longer read.)
-    builder.addStateStore(bufferedKeyValue(StoreNames.COUNTER_TOTALS, new PnCounterSerde(), BUFFER_MAX_KEYS,
-        UnaryOperator.identity()));
-    builder.addStateStore(bufferedKeyValue(StoreNames.STREAM_TIME, Serdes.Long(), BUFFER_MAX_KEYS,
-        UnaryOperator.identity()));
-    for (Tier tier : config.tiers()) {
-      builder.addStateStore(bufferedWindow(tier, new PnCounterSerde(), BUFFER_MAX_KEYS, UnaryOperator.identity()));
-    }
-    builder.addStateStore(bufferedKeyValue(StoreNames.UNIQUES_ALL, new HllSketchSerde(), SKETCH_BUFFER_MAX_KEYS,
-        HllSketch::copy));
-    for (Tier tier : config.uniqueTiers()) {
-      builder.addStateStore(bufferedWindow(tier, new HllSketchSerde(), SKETCH_BUFFER_MAX_KEYS, HllSketch::copy));
-    }
+    TaskStores taskStores = new TaskStores();
+    addHeadStore(builder, taskStores, StoreNames.COUNTER_TOTALS, config.tiers(), new PnCounterSerde(),
+        BUFFER_MAX_KEYS, PnCounter::plus, UnaryOperator.identity());
+    addHeadStore(builder, taskStores, StoreNames.UNIQUES_ALL, config.uniqueTiers(), new HllSketchSerde(),
+        SKETCH_BUFFER_MAX_KEYS, (a, b) -> UniqueSketches.merge(a, b, config.hllLgK()), HllSketch::copy);
+    builder.addStateStore(new BufferedStoreBuilder<>(
+        Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.STREAM_TIME), Serdes.String(),
+            Serdes.Long()),
+        inner -> new BufferedKeyValueStore<>(inner, taskStores, BUFFER_MAX_KEYS, UnaryOperator.identity())));
 
     KStream<String, CountOutput> outputs = builder
         .stream(config.incrementsTopic(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(SOURCE))
@@ -136,19 +135,23 @@ public final class CounterTopology {
     return builder.build();
   }
 
-  private static <V> StoreBuilder<BufferedKeyValueStore<String, V>> bufferedKeyValue(String name, Serde<V> serde,
-      int maxKeys, UnaryOperator<V> copyForRead) {
-    return new BufferedStoreBuilder<>(
-        Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), Serdes.String(), serde),
-        inner -> new BufferedKeyValueStore<>(inner, maxKeys, copyForRead));
-  }
-
-  private static <V> StoreBuilder<BufferedWindowStore<String, V>> bufferedWindow(Tier tier, Serde<V> serde,
-      int maxKeys, UnaryOperator<V> copyForRead) {
-    return new BufferedStoreBuilder<>(
-        Stores.windowStoreBuilder(
-            Stores.persistentWindowStore(tier.store(), tier.retention(), tier.size(), false), Serdes.String(), serde),
-        inner -> new BufferedWindowStore<>(inner, maxKeys, copyForRead));
+  /**
+   * A {@link HeadStore} (a key's all-time value and open buckets) and the window stores of its tiers
+   * (closed buckets), all behind write-back buffers of {@code maxKeys} keys each.
+   */
+  private static <V> void addHeadStore(StreamsBuilder builder, TaskStores taskStores, String name, List<Tier> tiers,
+      Serde<V> serde, int maxKeys, BinaryOperator<V> merge, UnaryOperator<V> copy) {
+    builder.addStateStore(new BufferedStoreBuilder<>(
+        Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), Serdes.String(), new HeadSerde<>(serde, tiers)),
+        inner -> new HeadStore<>(inner, taskStores, tiers, maxKeys, merge, copy)));
+    for (int i = 0; i < tiers.size(); i++) {
+      Tier tier = tiers.get(i);
+      int index = i;
+      builder.addStateStore(new BufferedStoreBuilder<>(
+          Stores.windowStoreBuilder(
+              Stores.persistentWindowStore(tier.store(), tier.retention(), tier.size(), false), Serdes.String(), serde),
+          inner -> new BufferedWindowStore<>(inner, taskStores, maxKeys, copy, name, index)));
+    }
   }
 
   /** The stores the counting processor updates. */

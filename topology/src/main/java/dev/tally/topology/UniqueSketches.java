@@ -35,6 +35,14 @@ public final class UniqueSketches {
     return union.getResult(TYPE);
   }
 
+  /** The sketch of the union of {@code a} and {@code b}. */
+  public static HllSketch merge(HllSketch a, HllSketch b, int lgK) {
+    Union union = union(lgK);
+    union.update(a);
+    union.update(b);
+    return result(union);
+  }
+
   /** Gathers sketches (shards, windows, counters) into the sketch of their union. */
   public static Collector<HllSketch, Union, HllSketch> unionOf(int lgK) {
     return Collector.of(() -> union(lgK), Union::update,

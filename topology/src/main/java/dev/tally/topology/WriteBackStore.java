@@ -1,5 +1,6 @@
 package dev.tally.topology;
 
+import java.io.File;
 import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.processor.StateStoreContext;
 import org.apache.kafka.streams.state.internals.WrappedStateStore;
@@ -24,9 +25,13 @@ import org.apache.kafka.streams.state.internals.WrappedStateStore;
 abstract class WriteBackStore<S extends StateStore, K, V> extends WrappedStateStore<S, K, V> {
 
   protected final StorePosition position = new StorePosition();
+  protected final TaskStores taskStores;
+  /** The state directory of this store's task, once initialised. */
+  protected File taskDir;
 
-  WriteBackStore(S inner) {
+  WriteBackStore(S inner, TaskStores taskStores) {
     super(inner);
+    this.taskStores = taskStores;
   }
 
   /** Writes every buffered entry to the store beneath (and so its changelog), then forgets them. */
@@ -42,6 +47,8 @@ abstract class WriteBackStore<S extends StateStore, K, V> extends WrappedStateSt
     }
     super.init(context, root);
     position.init(context);
+    taskDir = context.stateDir();
+    taskStores.register(taskDir, this);
   }
 
   @Override
@@ -64,6 +71,9 @@ abstract class WriteBackStore<S extends StateStore, K, V> extends WrappedStateSt
   public void close() {
     synchronized (this) {
       forget();
+    }
+    if (taskDir != null) {
+      taskStores.unregister(taskDir, this);
     }
     super.close();
   }

@@ -17,7 +17,6 @@ import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyDescription;
 import org.apache.kafka.streams.TopologyTestDriver;
-import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -31,14 +30,14 @@ class CounterTopologyTest {
   private TopologyTestDriver driver;
   private TestInputTopic<byte[], byte[]> increments;
   private TestOutputTopic<byte[], byte[]> dlq;
-  private KeyValueStore<String, PnCounter> totals;
+  private CommittedStores.Totals<PnCounter> totals;
 
   @BeforeEach
   void start() {
     driver = TestDrivers.of(TallyConfig.defaults(), "counter-topology-test");
     increments = driver.createInputTopic(TallyConfig.INCREMENTS_TOPIC, new ByteArraySerializer(), new ByteArraySerializer());
     dlq = driver.createOutputTopic(TallyConfig.DLQ_TOPIC, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-    totals = CommittedStores.keyValue(driver, StoreNames.COUNTER_TOTALS);
+    totals = CommittedStores.totals(driver, StoreNames.COUNTER_TOTALS);
   }
 
   @AfterEach

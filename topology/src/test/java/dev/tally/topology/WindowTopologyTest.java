@@ -13,8 +13,6 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
-import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -29,20 +27,20 @@ class WindowTopologyTest {
   private TopologyTestDriver driver;
   private TestInputTopic<byte[], byte[]> increments;
   private TestOutputTopic<byte[], byte[]> dlq;
-  private KeyValueStore<String, PnCounter> totals;
-  private WindowStore<String, PnCounter> seconds;
-  private WindowStore<String, PnCounter> minutes;
-  private WindowStore<String, PnCounter> hours;
+  private CommittedStores.Totals<PnCounter> totals;
+  private CommittedStores.Buckets<PnCounter> seconds;
+  private CommittedStores.Buckets<PnCounter> minutes;
+  private CommittedStores.Buckets<PnCounter> hours;
 
   @BeforeEach
   void start() {
     driver = TestDrivers.of(TallyConfig.defaults(), "window-topology-test");
     increments = driver.createInputTopic(TallyConfig.INCREMENTS_TOPIC, new ByteArraySerializer(), new ByteArraySerializer());
     dlq = driver.createOutputTopic(TallyConfig.DLQ_TOPIC, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-    totals = CommittedStores.keyValue(driver, StoreNames.COUNTER_TOTALS);
-    seconds = CommittedStores.window(driver, StoreNames.COUNTS_1S);
-    minutes = CommittedStores.window(driver, StoreNames.COUNTS_1M);
-    hours = CommittedStores.window(driver, StoreNames.COUNTS_1H);
+    totals = CommittedStores.totals(driver, StoreNames.COUNTER_TOTALS);
+    seconds = CommittedStores.buckets(driver, StoreNames.COUNTER_TOTALS, StoreNames.COUNTS_1S);
+    minutes = CommittedStores.buckets(driver, StoreNames.COUNTER_TOTALS, StoreNames.COUNTS_1M);
+    hours = CommittedStores.buckets(driver, StoreNames.COUNTER_TOTALS, StoreNames.COUNTS_1H);
   }
 
   @AfterEach
@@ -103,6 +101,10 @@ class WindowTopologyTest {
     assertThat(minutes.fetch("c", at("12:00:00"))).as("1 min buckets are kept 7 days").isEqualTo(new PnCounter(5, 0));
 
     send("c", 1, NOON.plus(Duration.ofDays(9)));
+    // A window store drops old segments as its own stream time advances, which the closed buckets it
+    // takes drive: here another counter's.
+    send("d", 1, NOON.plus(Duration.ofDays(9)));
+    send("d", 1, NOON.plus(Duration.ofDays(9)).plus(Duration.ofHours(1)));
     assertThat(minutes.fetch("c", at("12:00:00"))).isNull();
     assertThat(hours.fetch("c", at("12:00:00"))).as("1 h buckets are kept 400 days").isEqualTo(new PnCounter(5, 0));
     assertThat(totals.get("c")).isEqualTo(new PnCounter(7, 0));
