@@ -190,14 +190,12 @@ public final class CounterQueries {
   }
 
   /**
-   * Events per second of {@code counter}, all shards together, over the latest minute of activity ticks
-   * (a Kafka sliding window). Zero when the counter had no event in the last minute.
+   * Events per second of {@code counter}, all shards together, over the trailing minute: the net count
+   * of its 1-second buckets, as {@code last?window=PT1M} reads it.
    */
   public CounterRate rate(String counter, ReadContext context) {
-    long now = clock.millis();
-    long window = CounterTopology.RATE_WINDOW.toMillis();
-    StoreRead read = StoreRead.windows(StoreNames.RATE_1M, counter, now - 2 * window, now);
-    return CounterRate.latest(counter, router.fetch(List.of(read), context).get(read).windows(), now);
+    TrailingCount minute = last(counter, CounterTopology.RATE_WINDOW, context);
+    return CounterRate.of(counter, minute.count(), minute.from(), minute.to());
   }
 
   /**

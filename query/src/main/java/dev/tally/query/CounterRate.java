@@ -1,27 +1,34 @@
 package dev.tally.query;
 
-import dev.tally.topology.CounterTopology;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
 
-/** How many events a counter took in the sliding {@code window} [from, to], and that as a rate. */
+/** How many events a counter took in the {@code window} [from, to), and that as a rate. */
 public record CounterRate(String counter, Duration window, long events, double perSecond, Instant from,
     Instant to) {
 
-  /**
-   * The rate from a counter's sliding windows (sums by window start): the latest window that ended by
-   * {@code now}; zero if even that ended more than a window ago.
-   */
-  static CounterRate latest(String counter, NavigableMap<Long, ?> windows, long now) {
-    long size = CounterTopology.RATE_WINDOW.toMillis();
-    Map.Entry<Long, ?> latest = windows.floorEntry(now - size);
-    if (latest == null || latest.getKey() + size < now - size) {
-      return new CounterRate(counter, CounterTopology.RATE_WINDOW, 0, 0.0, null, null);
+  /** {@code events} in [from, to). */
+  static CounterRate of(String counter, long events, Instant from, Instant to) {
+    Duration window = Duration.between(from, to);
+    return new CounterRate(counter, window, events, events * 1000.0 / window.toMillis(), from, to);
+  }
+
+  /** The {@code limit} busiest of {@code rates}, busiest first; reports of one counter are summed. */
+  static List<CounterRate> top(Collection<CounterRate> rates, int limit) {
+    Map<String, CounterRate> byCounter = new HashMap<>();
+    for (CounterRate rate : rates) {
+      byCounter.merge(rate.counter(), rate, (a, b) -> of(a.counter(), a.events() + b.events(),
+          a.from().isBefore(b.from()) ? a.from() : b.from(), a.to().isAfter(b.to()) ? a.to() : b.to()));
     }
-    long events = ((Number) latest.getValue()).longValue();
-    return new CounterRate(counter, CounterTopology.RATE_WINDOW, events, events * 1000.0 / size,
-        Instant.ofEpochMilli(latest.getKey()), Instant.ofEpochMilli(latest.getKey() + size));
+    return byCounter.values().stream()
+        .filter(rate -> rate.events() > 0)
+        .sorted(Comparator.comparingLong(CounterRate::events).reversed().thenComparing(CounterRate::counter))
+        .limit(limit)
+        .toList();
   }
 }

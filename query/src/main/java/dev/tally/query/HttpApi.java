@@ -123,8 +123,8 @@ public final class HttpApi implements AutoCloseable {
       config.routes.get("/v1/top", ctx -> {
         Duration window = duration(ctx, "window", false);
         if (window != null && !window.equals(CounterTopology.RATE_WINDOW)) {
-          throw new BadRequestException("the top counters are ranked by their sliding "
-              + CounterTopology.RATE_WINDOW + " rate; window must be " + CounterTopology.RATE_WINDOW);
+          throw new BadRequestException("the top counters are ranked by their events in the last "
+              + CounterTopology.RATE_WINDOW + "; window must be " + CounterTopology.RATE_WINDOW);
         }
         ctx.json(Map.of("window", CounterTopology.RATE_WINDOW, "counters", router.top(limit(ctx))));
       });

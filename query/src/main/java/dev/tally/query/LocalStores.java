@@ -2,9 +2,9 @@ package dev.tally.query;
 
 import dev.tally.topology.CounterTopology;
 import dev.tally.topology.StoreNames;
+import dev.tally.topology.TopCounters;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,7 +17,6 @@ import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.query.FailureReason;
-import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.query.KeyQuery;
 import org.apache.kafka.streams.query.Position;
 import org.apache.kafka.streams.query.PositionBound;
@@ -25,9 +24,7 @@ import org.apache.kafka.streams.query.Query;
 import org.apache.kafka.streams.query.QueryResult;
 import org.apache.kafka.streams.query.StateQueryRequest;
 import org.apache.kafka.streams.query.WindowKeyQuery;
-import org.apache.kafka.streams.query.WindowRangeQuery;
 import org.apache.kafka.streams.state.HostInfo;
-import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.ValueAndTimestamp;
 import org.apache.kafka.streams.state.WindowStoreIterator;
 
@@ -138,44 +135,43 @@ public final class LocalStores {
     return result.getResult();
   }
 
-  /** The busiest counters of this instance's active partitions, by events in their latest sliding minute. */
+  /**
+   * The busiest counters of this instance's active partitions over the last minute: each task's busiest
+   * counters of each second ({@link TopCounters}), summed.
+   */
   public List<CounterRate> top(int limit) {
-    long now = clock.millis();
-    long size = CounterTopology.RATE_WINDOW.toMillis();
-    Map<String, NavigableMap<Long, Object>> windows = new HashMap<>();
+    long second = clock.millis() / 1000 * 1000;
+    long seconds = CounterTopology.RATE_WINDOW.toSeconds();
+    Instant from = Instant.ofEpochMilli(second - (seconds - 1) * 1000);
+    Instant to = Instant.ofEpochMilli(second + 1000);
+    Map<String, Long> events = new HashMap<>();
     try {
-      StateQueryRequest<KeyValueIterator<Windowed<String>, Object>> request = StateQueryRequest
-          .inStore(StoreNames.RATE_1M)
-          .withQuery(WindowRangeQuery.<String, Object>withWindowStartRange(
-              Instant.ofEpochMilli(now - 2 * size), Instant.ofEpochMilli(now)))
+      StateQueryRequest<WindowStoreIterator<TopCounters>> request = StateQueryRequest.inStore(StoreNames.TOP_1S)
+          .withQuery(WindowKeyQuery.<String, TopCounters>withKeyAndWindowStartRange(TopCounters.KEY, from,
+              Instant.ofEpochMilli(second)))
           .requireActive();
-      for (Map.Entry<Integer, QueryResult<KeyValueIterator<Windowed<String>, Object>>> entry :
+      for (Map.Entry<Integer, QueryResult<WindowStoreIterator<TopCounters>>> entry :
           streams.query(request).getPartitionResults().entrySet()) {
-        QueryResult<KeyValueIterator<Windowed<String>, Object>> result = entry.getValue();
+        QueryResult<WindowStoreIterator<TopCounters>> result = entry.getValue();
         if (result.isFailure()) {
           if (result.getFailureReason() == FailureReason.NOT_ACTIVE) {
             continue; // a standby copy here: its active reports it
           }
           throw new StateUnavailableException(result.getFailureReason() + ": " + result.getFailureMessage());
         }
-        StoreCopies.Status status = copies.active(StoreNames.RATE_1M, entry.getKey());
-        try (KeyValueIterator<Windowed<String>, Object> iterator = result.getResult()) {
+        StoreCopies.Status status = copies.active(StoreNames.TOP_1S, entry.getKey());
+        try (WindowStoreIterator<TopCounters> iterator = result.getResult()) {
           if (!status.answerable()) {
             throw new StateUnavailableException(status.reason() + " (" + self + ")");
           }
-          iterator.forEachRemaining(window -> windows.computeIfAbsent(window.key.key(), key -> new TreeMap<>())
-              .put(window.key.window().start(), unwrap(window.value)));
+          iterator.forEachRemaining(top -> top.value.events().forEach((counter, n) -> events.merge(counter, n, Long::sum)));
         }
       }
     } catch (InvalidStateStoreException e) {
-      throw new StateUnavailableException(StoreNames.RATE_1M + " is not queryable: " + e.getMessage(), e);
+      throw new StateUnavailableException(StoreNames.TOP_1S + " is not queryable: " + e.getMessage(), e);
     }
-    return windows.entrySet().stream()
-        .map(entry -> CounterRate.latest(entry.getKey(), entry.getValue(), now))
-        .filter(rate -> rate.events() > 0)
-        .sorted(Comparator.comparingLong(CounterRate::events).reversed().thenComparing(CounterRate::counter))
-        .limit(limit)
-        .toList();
+    return CounterRate.top(events.entrySet().stream()
+        .map(entry -> CounterRate.of(entry.getKey(), entry.getValue(), from, to)).toList(), limit);
   }
 
   /** Stores the DSL materialized keep a timestamp next to each value; IQv2 hands both back. */

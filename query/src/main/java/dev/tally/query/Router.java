@@ -149,7 +149,10 @@ public final class Router {
         && !HostInfo.unavailable().equals(metadata.activeHost()) && metadata.partition() >= 0;
   }
 
-  /** The busiest counters of every instance, merged: each instance reports its own active partitions. */
+  /**
+   * The busiest counters of every instance, merged: each instance reports its own active partitions,
+   * and a counter whose shards live on several instances is the sum of their reports.
+   */
   public List<CounterRate> top(int limit) {
     List<CompletableFuture<List<CounterRate>>> answers = new ArrayList<>();
     for (HostInfo host : hosts()) {
@@ -167,8 +170,7 @@ public final class Router {
         throw new StateUnavailableException("an instance could not report its top counters: " + e.getMessage(), e);
       }
     }
-    all.sort(Comparator.comparingLong(CounterRate::events).reversed().thenComparing(CounterRate::counter));
-    return List.copyOf(all.subList(0, Math.min(limit, all.size())));
+    return CounterRate.top(all, limit);
   }
 
   /** Every instance of the application, its state and the partitions it holds. */

@@ -8,7 +8,6 @@ import dev.tally.topology.Tier;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.kafka.common.serialization.Serde;
-import org.apache.kafka.common.serialization.Serdes;
 
 /** The value serde of each queryable store, for values that travel between instances. */
 final class StoreSerdes {
@@ -20,7 +19,6 @@ final class StoreSerdes {
     config.tiers().stream().map(Tier::store).forEach(store -> put(store, new PnCounterSerde()));
     put(StoreNames.UNIQUES_ALL, new HllSketchSerde());
     config.uniqueTiers().stream().map(Tier::store).forEach(store -> put(store, new HllSketchSerde()));
-    put(StoreNames.RATE_1M, Serdes.Long());
   }
 
   @SuppressWarnings("unchecked")

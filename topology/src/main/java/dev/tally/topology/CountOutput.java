@@ -1,11 +1,13 @@
 package dev.tally.topology;
 
-/** What {@link CountProcessor} forwards: dead letters, and once a second each active key's event count. */
+import dev.tally.schemas.ShardConfig;
+
+/** What {@link CountProcessor} forwards: dead letters, and the shard counts of counters that turned hot. */
 sealed interface CountOutput {
 
   /** A record that could not be counted, with its original bytes; the reason is in the headers. */
   record DeadLetter(byte[] key, byte[] value) implements CountOutput {}
 
-  /** How many events a shard key counted since the previous tick, a second of stream time ago. */
-  record ActivityTick(long events) implements CountOutput {}
+  /** A counter's new shard count, keyed by counter id, for {@code tally.shard-config}. */
+  record ShardDecision(ShardConfig config) implements CountOutput {}
 }

@@ -3,6 +3,7 @@ package dev.tally.topology;
 import dev.tally.schemas.EventDecodingException;
 import dev.tally.schemas.IncrementEvent;
 import dev.tally.schemas.IncrementEventSerde;
+import dev.tally.schemas.ShardConfig;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -15,6 +16,9 @@ import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.TimestampedKeyValueStore;
+import org.apache.kafka.streams.state.ValueAndTimestamp;
+import org.apache.kafka.streams.state.WindowStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,12 +30,12 @@ import org.slf4j.LoggerFactory;
  * dead letters are forwarded, and the activity ticks below.
  *
  * <p>Activity: each counted event adds one to its key in a pending map; once a second of stream time,
- * every pending key is forwarded as one {@link CountOutput.ActivityTick} and cleared. The sliding window
- * downstream sees at most one record per key per second, however hot the key, so its cost per record
- * stays bounded (about 60 windows for a 1-minute window). The pending map is not persisted: a store
- * for it cost two changelog records per key and second (its put and its delete), most of a uniform
- * workload's writes. So the rate (and hot detection, and the top counters) may miss up to a second
- * of events of a task that crashed or moved; counts are not affected.
+ * the pending keys go to the {@link HotCounterDetector} (whose raises are forwarded as
+ * {@link CountOutput.ShardDecision}s) and, summed by counter, into this task's busiest counters of that
+ * second ({@link TopCounters}, one record a second in the store {@code top-1s}); then the map is
+ * cleared. Nothing per key leaves the task, so activity costs no repartition and no per-key store
+ * write. The pending map is not persisted: hot detection and the top counters may miss up to a
+ * second of events of a task that crashed or moved; counts are not affected.
  *
  * <p>Lateness: an event more than {@code grace} older than the newest event time this task has seen is
  * counted in the total but in no window, and reported as a {@code late} dead letter. The newest event
@@ -52,10 +56,15 @@ final class CountProcessor implements Processor<byte[], byte[], String, CountOut
   private HeadStore<PnCounter> totals;
   private HeadStore<HllSketch> uniques;
   private BufferedKeyValueStore<String, Long> streamTimeStore;
+  private WindowStore<String, TopCounters> top;
+  private TimestampedKeyValueStore<String, ShardConfig> shardConfig;
+  private final HotCounterDetector hot;
+  private Sensor raises;
   private long streamTime = Long.MIN_VALUE;
 
   CountProcessor(TallyConfig config) {
     this.config = config;
+    this.hot = new HotCounterDetector(config.hotEventsPerSecond());
   }
 
   @Override
@@ -64,8 +73,13 @@ final class CountProcessor implements Processor<byte[], byte[], String, CountOut
     this.totals = context.getStateStore(StoreNames.COUNTER_TOTALS);
     this.uniques = context.getStateStore(StoreNames.UNIQUES_ALL);
     this.streamTimeStore = context.getStateStore(StoreNames.STREAM_TIME);
+    this.top = context.getStateStore(StoreNames.TOP_1S);
+    this.shardConfig = context.getStateStore(StoreNames.SHARD_CONFIG);
+    this.raises = context.metrics().addRateTotalSensor("tally", "hot-counters", "shard-raises",
+        Sensor.RecordingLevel.INFO);
     // A revived task (after an aborted transaction) inits this same processor again: start clean.
     pendingActivity.clear();
+    hot.clear();
     Long stored = streamTimeStore.get(STREAM_TIME_KEY);
     this.streamTime = stored == null ? Long.MIN_VALUE : stored;
     context.schedule(ACTIVITY_TICK, PunctuationType.STREAM_TIME, this::tick);
@@ -123,9 +137,27 @@ final class CountProcessor implements Processor<byte[], byte[], String, CountOut
   }
 
   private void tick(long timestamp) {
-    pendingActivity.forEach((key, events) ->
-        context.forward(new Record<>(key, new CountOutput.ActivityTick(events), timestamp)));
+    if (pendingActivity.isEmpty()) {
+      return;
+    }
+    // A tick holds the events of the second before its timestamp.
+    long second = Math.floorDiv(timestamp - 1, 1000);
+    Map<String, Long> byCounter = new HashMap<>();
+    pendingActivity.forEach((key, events) -> {
+      byCounter.merge(ShardKeys.counterOf(key), events, Long::sum);
+      hot.observe(key, second, events, this::configuredShards).ifPresent(decision -> {
+        raises.record();
+        context.forward(new Record<>(decision.getCounter().toString(), new CountOutput.ShardDecision(decision),
+            timestamp));
+      });
+    });
     pendingActivity.clear();
+    top.put(TopCounters.KEY, TopCounters.of(byCounter), second * 1000);
+  }
+
+  private int configuredShards(String counter) {
+    ValueAndTimestamp<ShardConfig> configured = shardConfig.get(counter);
+    return configured == null || configured.value() == null ? 1 : configured.value().getShards();
   }
 
   private void reject(Record<byte[], byte[]> record, String reason, String message) {

@@ -16,40 +16,33 @@ import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
-import org.apache.kafka.streams.kstream.Grouped;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
-import org.apache.kafka.streams.kstream.Repartitioned;
-import org.apache.kafka.streams.kstream.SlidingWindows;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
-import org.apache.kafka.streams.state.WindowStore;
 
 /**
  * The counting topology:
  *
  * <pre>
  * tally.increments -&gt; [increments-source] -&gt; [count] -&gt; [route-]
- *     [count] stores: counter-totals, counts-1s, counts-1m, counts-1h, uniques-all, uniques-1h,
- *                     uniques-1d, stream-time
+ *     [count] stores: counter-totals (heads: totals and open buckets), counts-1s, counts-1m, counts-1h,
+ *                     uniques-all (heads), uniques-1h, uniques-1d, stream-time, top-1s;
+ *                     reads the global store shard-config
  *     [route-] -&gt; [route-dlq] -&gt; [dlq-unwrap] -&gt; [dlq-sink] -&gt; tally.dlq
- *     [route-] -&gt; [route-activity] -&gt; [activity-by-counter] -&gt; (repartition "activity", by counter id)
- *              -&gt; [rate-1m-sum] store: rate-1m
- *              -&gt; [detect-hot-counters] (store shard-decisions) -&gt; [shard-config-sink] -&gt; tally.shard-config
+ *     [route-] -&gt; [route-shard-decisions] -&gt; [shard-decision-unwrap] -&gt; [shard-config-sink] -&gt; tally.shard-config
  * tally.shard-config -&gt; [shard-config-source] -&gt; global store shard-config
  * </pre>
  *
  * <p>One Processor-API node decodes, validates and updates every store for an event in one pass, and
- * routes what it cannot count to the dead-letter topic with the original bytes. Hopping windows and
- * trailing reads are sums of tier buckets, computed on read, so they cost nothing per event. The
- * per-counter rate is a Kafka {@link SlidingWindows} sum over one activity tick per key per second, never
- * over the raw events; those ticks are the only records repartitioned (by counter id, so shards add up).
- * The input must be keyed by shard key, so counting itself needs no repartition. No record cache
- * anywhere: each store of the counting processor sits behind a write-back buffer instead
- * ({@link BufferedKeyValueStore}), a plain map written down once per key per commit.
+ * routes what it cannot count to the dead-letter topic with the original bytes. Hopping windows,
+ * trailing reads and the per-counter rate are sums of tier buckets, computed on read, so they cost
+ * nothing per event. Hot detection and the top counters work on per-second activity counts that never
+ * leave their task, so nothing is repartitioned: the input must be keyed by shard key. No record cache
+ * anywhere: each counting store sits behind a write-back buffer instead ({@link HeadStore},
+ * {@link BufferedWindowStore}), plain maps written down once per key per commit.
  */
 public final class CounterTopology {
 
@@ -57,11 +50,7 @@ public final class CounterTopology {
   public static final String COUNT = "count";
   public static final String ROUTE = "route-";
   public static final String DLQ_SINK = "dlq-sink";
-  public static final String RATE_SUM = "rate-1m-sum";
-  public static final String DETECT_HOT = "detect-hot-counters";
   public static final String SHARD_CONFIG_SINK = "shard-config-sink";
-  /** Name of the repartition topic of activity ticks: {@code <application.id>-activity-repartition}. */
-  public static final String ACTIVITY_REPARTITION = "activity";
   /**
    * Keys a write-back buffered store holds, per task, before it writes them down ahead of the commit.
    * A counter entry is about 150 bytes of heap.
@@ -69,8 +58,13 @@ public final class CounterTopology {
   static final int BUFFER_MAX_KEYS = 10_000;
   /** The same for sketches, live on the heap between commits: up to about 10 KB each at lgK 14. */
   static final int SKETCH_BUFFER_MAX_KEYS = 1_000;
-  /** The window of the per-counter rate. */
+  /** The window of the per-counter rate and of the top counters. */
   public static final Duration RATE_WINDOW = Duration.ofMinutes(1);
+  /**
+   * Kept longer than read: a window store opens a RocksDB segment every half retention, and a
+   * segment a minute was most of the cost of a driver test whose stream time runs fast.
+   */
+  private static final Duration TOP_RETENTION = Duration.ofMinutes(10);
 
   private CounterTopology() {}
 
@@ -81,11 +75,9 @@ public final class CounterTopology {
         Consumed.with(Serdes.String(), new ShardConfigSerde()).withName("shard-config-source"),
         Materialized.<String, ShardConfig, KeyValueStore<Bytes, byte[]>>as(StoreNames.SHARD_CONFIG)
             .withKeySerde(Serdes.String()).withValueSerde(new ShardConfigSerde()));
-    builder.addStateStore(Stores.keyValueStoreBuilder(
-            Stores.persistentKeyValueStore(StoreNames.SHARD_DECISIONS), Serdes.String(), Serdes.Integer())
-        .withCachingDisabled());
     // The counting processor's stores, each behind a write-back buffer written down inside every commit.
-    // (The store "activity-pending" of earlier builds is gone: its changelog topic is no longer read.)
+    // (The stores "activity-pending", "rate-1m" and "shard-decisions" and the repartition topic
+    // "activity" of earlier builds are gone: nothing reads their topics any more.)
     TaskStores taskStores = new TaskStores();
     addHeadStore(builder, taskStores, StoreNames.COUNTER_TOTALS, config.tiers(), new PnCounterSerde(),
         BUFFER_MAX_KEYS, PnCounter::plus, UnaryOperator.identity());
@@ -95,6 +87,10 @@ public final class CounterTopology {
         Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.STREAM_TIME), Serdes.String(),
             Serdes.Long()),
         inner -> new BufferedKeyValueStore<>(inner, taskStores, BUFFER_MAX_KEYS, UnaryOperator.identity())));
+    // One record a second per task: no buffer needed.
+    builder.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(StoreNames.TOP_1S,
+            TOP_RETENTION, Duration.ofSeconds(1), false), Serdes.String(), new TopCounters.TopCountersSerde())
+        .withCachingDisabled());
 
     KStream<String, CountOutput> outputs = builder
         .stream(config.incrementsTopic(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(SOURCE))
@@ -108,30 +104,10 @@ public final class CounterTopology {
             }, Named.as("dlq-unwrap"))
             .to(config.dlqTopic(), Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(DLQ_SINK)),
             "dlq"))
-        .defaultBranch(Branched.withConsumer(ticks -> {
-          // Shards of one counter are summed: the rate is the counter's, whatever its shard count.
-          KStream<String, Long> byCounter = ticks
-              .map((shardKey, output) -> KeyValue.pair(ShardKeys.counterOf(shardKey),
-                  ((CountOutput.ActivityTick) output).events()), Named.as("activity-by-counter"))
-              .repartition(Repartitioned.<String, Long>as(ACTIVITY_REPARTITION)
-                  .withKeySerde(Serdes.String()).withValueSerde(Serdes.Long()));
-          byCounter
-              .groupByKey(Grouped.with(Serdes.String(), Serdes.Long()))
-              .windowedBy(SlidingWindows.ofTimeDifferenceAndGrace(RATE_WINDOW, CountProcessor.ACTIVITY_TICK))
-              .reduce(Long::sum, Named.as(RATE_SUM),
-                  Materialized.<String, Long, WindowStore<Bytes, byte[]>>as(StoreNames.RATE_1M)
-                      .withKeySerde(Serdes.String())
-                      .withValueSerde(Serdes.Long())
-                      .withRetention(RATE_WINDOW.multipliedBy(10))
-                      .withCachingDisabled());
-          // The detector reads the per-second ticks themselves, not the sliding minute: a burst of a few
-          // seconds must raise the shard count while it lasts.
-          byCounter
-              .process(() -> new HotCounterDetector(config.hotEventsPerSecond()), Named.as(DETECT_HOT),
-                  StoreNames.SHARD_DECISIONS)
-              .to(config.shardConfigTopic(), Produced.with(Serdes.String(), new ShardConfigSerde())
-                  .withName(SHARD_CONFIG_SINK));
-        }, "activity"));
+        .defaultBranch(Branched.withConsumer(decisions -> decisions
+            .mapValues(output -> ((CountOutput.ShardDecision) output).config(), Named.as("shard-decision-unwrap"))
+            .to(config.shardConfigTopic(), Produced.with(Serdes.String(), new ShardConfigSerde())
+                .withName(SHARD_CONFIG_SINK)), "shard-decisions"));
     return builder.build();
   }
 
@@ -157,7 +133,7 @@ public final class CounterTopology {
   /** The stores the counting processor updates. */
   private static String[] storeNames(TallyConfig config) {
     return Stream.concat(
-            Stream.of(StoreNames.COUNTER_TOTALS, StoreNames.STREAM_TIME, StoreNames.UNIQUES_ALL),
+            Stream.of(StoreNames.COUNTER_TOTALS, StoreNames.STREAM_TIME, StoreNames.UNIQUES_ALL, StoreNames.TOP_1S),
             Stream.concat(config.tiers().stream(), config.uniqueTiers().stream()).map(Tier::store))
         .toArray(String[]::new);
   }

@@ -2,110 +2,97 @@ package dev.tally.topology;
 
 import dev.tally.schemas.ShardConfig;
 import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.NavigableMap;
-import java.util.TreeMap;
-import org.apache.kafka.common.metrics.Sensor;
-import org.apache.kafka.streams.processor.api.Processor;
-import org.apache.kafka.streams.processor.api.ProcessorContext;
-import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.TimestampedKeyValueStore;
-import org.apache.kafka.streams.state.ValueAndTimestamp;
+import java.util.Optional;
+import java.util.function.ToIntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Raises a counter's shard count fourfold (1, 4, 16, 64) once it has run above the threshold per shard
- * for {@link #HOT_SECONDS} consecutive seconds, so a burst of a few seconds is spread while it lasts.
- * Input: the activity ticks, one per shard key per second of stream time, re-keyed by counter; the ticks
- * of one counter's shards in one second are summed. Shard counts never shrink: the detector remembers
- * what it published, and starts from the larger of that and the current (possibly pinned) configuration.
+ * Raises a counter's shard count fourfold (1, 4, 16, 64) once one of its shard keys has run above the
+ * threshold for {@link #HOT_SECONDS} consecutive seconds, so a burst of a few seconds is spread while it
+ * lasts. A counter's events spread evenly over its shards, so a shard over the threshold means the
+ * counter is over the threshold times its shard count. Fed by {@link CountProcessor} once a second of
+ * stream time with each shard key's events of that second; each task watches its own shard keys, so
+ * nothing is repartitioned. Shard counts never shrink: a raise starts from the larger of what this
+ * detector published and the current (possibly pinned) configuration; two tasks raising the same
+ * counter at once publish the same count.
  *
- * <p>Only candidates are remembered: a counter enters the in-memory table when one of its ticks carries
- * more than half the threshold (a shard of a hot counter carries about the threshold or more), and leaves
- * it when its recent seconds are all quiet. The table is not persisted: after a restart a counter is
- * raised at most {@link #HOT_SECONDS} seconds later than it would have been.
+ * <p>Only candidates are remembered: a shard key enters the in-memory table when a second carries
+ * more than half the threshold, and leaves it when its recent seconds are all at or under it. The table
+ * is not persisted: after a restart a counter is raised at most {@link #HOT_SECONDS} seconds later than
+ * it would have been.
  */
-final class HotCounterDetector implements Processor<String, Long, String, ShardConfig> {
+final class HotCounterDetector {
 
   private static final Logger log = LoggerFactory.getLogger(HotCounterDetector.class);
   static final String AUTO = "auto";
   /** Consecutive seconds above the threshold that make a counter hot. */
   static final int HOT_SECONDS = 3;
 
+  private record Second(long second, long events) {}
+
   private final double threshold;
-  /** Candidates: counter to its events per second of stream time, for the last few seconds. */
-  private final Map<String, NavigableMap<Long, Long>> recent = new HashMap<>();
-  private ProcessorContext<String, ShardConfig> context;
-  private KeyValueStore<String, Integer> decisions;
-  private TimestampedKeyValueStore<String, ShardConfig> configured;
-  private Sensor raises;
+  /** Candidates: shard key to its events in its latest seconds, oldest first. */
+  private final Map<String, Deque<Second>> recent = new HashMap<>();
+  /** What this detector raised each counter to. */
+  private final Map<String, Integer> published = new HashMap<>();
 
   HotCounterDetector(double threshold) {
     this.threshold = threshold;
   }
 
-  @Override
-  public void init(ProcessorContext<String, ShardConfig> context) {
-    this.context = context;
-    this.decisions = context.getStateStore(StoreNames.SHARD_DECISIONS);
-    this.configured = context.getStateStore(StoreNames.SHARD_CONFIG);
-    this.raises = context.metrics().addRateTotalSensor("tally", "hot-counters", "shard-raises",
-        Sensor.RecordingLevel.INFO);
+  /** Forgets every candidate (a revived task starts over). */
+  void clear() {
+    recent.clear();
   }
 
-  @Override
-  public void process(Record<String, Long> record) {
-    String counter = record.key();
-    long events = record.value() == null ? 0 : record.value();
-    NavigableMap<Long, Long> seconds = recent.get(counter);
+  /**
+   * Notes {@code events} of {@code shardKey} in {@code second} (epoch seconds of stream time).
+   *
+   * @param configured the counter's shard count in the configuration
+   * @return the counter's new shard configuration, when this made it hot
+   */
+  Optional<ShardConfig> observe(String shardKey, long second, long events, ToIntFunction<String> configured) {
+    Deque<Second> seconds = recent.get(shardKey);
     if (seconds == null) {
       if (events <= threshold / 2) {
-        return;
+        return Optional.empty();
       }
-      seconds = new TreeMap<>();
-      recent.put(counter, seconds);
+      seconds = new ArrayDeque<>();
+      recent.put(shardKey, seconds);
     }
-    // A tick holds the events of the second before its timestamp.
-    long second = Math.floorDiv(record.timestamp() - 1, 1000);
-    seconds.merge(second, events, Long::sum);
-    seconds.headMap(second - HOT_SECONDS, true).clear();
-    if (seconds.values().stream().allMatch(sum -> sum <= threshold / 2)) {
-      recent.remove(counter);
-      return;
+    seconds.addLast(new Second(second, events));
+    while (seconds.size() > HOT_SECONDS) {
+      seconds.removeFirst();
     }
-    int current = currentShards(counter);
+    if (seconds.stream().allMatch(s -> s.events() <= threshold / 2)) {
+      recent.remove(shardKey);
+      return Optional.empty();
+    }
+    boolean hot = seconds.size() == HOT_SECONDS
+        && seconds.getFirst().second() == second - HOT_SECONDS + 1
+        && seconds.stream().allMatch(s -> s.events() > threshold);
+    if (!hot) {
+      return Optional.empty();
+    }
+    String counter = ShardKeys.counterOf(shardKey);
+    int current = Math.max(published.getOrDefault(counter, 1), configured.applyAsInt(counter));
+    // This counter's candidates start over: its shards change under them.
+    recent.keySet().removeIf(key -> ShardKeys.counterOf(key).equals(counter));
     if (current >= ShardKeys.MAX_SHARDS) {
-      recent.remove(counter);
-      return;
+      return Optional.empty();
     }
-    double over = threshold * current;
-    long total = 0;
-    for (long s = second - HOT_SECONDS + 1; s <= second; s++) {
-      long sum = seconds.getOrDefault(s, 0L);
-      if (sum <= over) {
-        return;
-      }
-      total += sum;
-    }
-    double eventsPerSecond = (double) total / HOT_SECONDS;
+    double eventsPerSecond = seconds.stream().mapToLong(Second::events).sum() / (double) HOT_SECONDS * current;
     int next = current * 4;
-    decisions.put(counter, next);
-    recent.remove(counter);
-    raises.record();
-    log.info("hot counter '{}': {} events/s over {} shard(s) for {} s exceeds {} per shard; raising to {} shards",
-        counter, String.format("%.1f", eventsPerSecond), current, HOT_SECONDS, threshold, next);
-    context.forward(new Record<>(counter, ShardConfig.newBuilder().setCounter(counter).setShards(next)
-        .setReason(AUTO).setEventsPerSecond(eventsPerSecond)
-        .setDecidedAt(Instant.ofEpochMilli(record.timestamp())).build(), record.timestamp()));
-  }
-
-  private int currentShards(String counter) {
-    Integer decided = decisions.get(counter);
-    ValueAndTimestamp<ShardConfig> config = configured.get(counter);
-    int pinned = config == null || config.value() == null ? 1 : config.value().getShards();
-    return Math.max(decided == null ? 1 : decided, pinned);
+    published.put(counter, next);
+    log.info("hot counter '{}': shard key '{}' ran at over {} events/s for {} s (about {} events/s over {} "
+            + "shard(s)); raising to {} shards", counter, shardKey, threshold, HOT_SECONDS,
+        String.format("%.1f", eventsPerSecond), current, next);
+    return Optional.of(ShardConfig.newBuilder().setCounter(counter).setShards(next).setReason(AUTO)
+        .setEventsPerSecond(eventsPerSecond).setDecidedAt(Instant.ofEpochMilli((second + 1) * 1000)).build());
   }
 }

@@ -19,13 +19,11 @@ public final class StoreNames {
   /** Key-value: the newest event time this task has seen, which decides what is late. */
   public static final String STREAM_TIME = "stream-time";
 
-  /** Sliding windows: events per shard key in the minute before each activity tick. */
-  public static final String RATE_1M = "rate-1m";
+  /** Window store, 1 s windows: each task's busiest counters of each second ({@code TopCounters}). */
+  public static final String TOP_1S = "top-1s";
 
   /** Global key-value: counter id to its {@code ShardConfig}, from {@code tally.shard-config}. */
   public static final String SHARD_CONFIG = "shard-config";
-  /** Key-value: counter id to the shard count the detector last published for it. */
-  public static final String SHARD_DECISIONS = "shard-decisions";
 
   private StoreNames() {}
 }

@@ -130,13 +130,12 @@ class CounterTopologyTest {
         .flatMap(s -> s.nodes().stream()).map(TopologyDescription.Node::name).toList();
 
     assertThat(names).containsExactlyInAnyOrder(CounterTopology.SOURCE, CounterTopology.COUNT, "route-",
-        "route-dlq", "dlq-unwrap", CounterTopology.DLQ_SINK, "route-activity", "activity-by-counter",
-        "activity-repartition-filter", "activity-repartition-sink", "activity-repartition-source",
-        CounterTopology.RATE_SUM, CounterTopology.DETECT_HOT, CounterTopology.SHARD_CONFIG_SINK);
+        "route-dlq", "dlq-unwrap", CounterTopology.DLQ_SINK, "route-shard-decisions", "shard-decision-unwrap",
+        CounterTopology.SHARD_CONFIG_SINK);
     assertThat(description.toString())
-        .contains(StoreNames.COUNTER_TOTALS, StoreNames.COUNTS_1S, StoreNames.RATE_1M, StoreNames.SHARD_CONFIG,
+        .contains(StoreNames.COUNTER_TOTALS, StoreNames.COUNTS_1S, StoreNames.TOP_1S, StoreNames.SHARD_CONFIG,
             "shard-config-source")
-        .doesNotContain("KSTREAM-", "KTABLE-");
+        .doesNotContain("KSTREAM-", "KTABLE-", "repartition");
   }
 
   private void send(String key, IncrementEvent event) {

@@ -8,7 +8,9 @@ import dev.tally.schemas.ShardConfig;
 import dev.tally.schemas.ShardConfigSerde;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.TestInputTopic;
@@ -32,14 +34,19 @@ class HotCounterTest {
           TallyConfig.INCREMENTS_TOPIC, new ByteArraySerializer(), new ByteArraySerializer());
       TestOutputTopic<String, ShardConfig> shardConfig = driver.createOutputTopic(
           TallyConfig.SHARD_CONFIG_TOPIC, new StringDeserializer(), new ShardConfigSerde().deserializer());
+      // As TallyProducer does, "hot" is spread over the shard count last decided.
+      List<TestRecord<String, ShardConfig>> decisions = new ArrayList<>();
+      Random random = new Random(7);
       for (long t = T0; t < T0 + 120_000; t += 2) {
-        send(input, serde, "hot", t);
+        decisions.addAll(shardConfig.readRecordsToList());
+        int shards = decisions.isEmpty() ? 1 : decisions.get(decisions.size() - 1).value().getShards();
+        send(input, serde, ShardKeys.of("hot", random.nextInt(shards)), "hot", t);
         if ((t - T0) % 1_000 == 0) {
           send(input, serde, "quiet", t);
         }
       }
+      decisions.addAll(shardConfig.readRecordsToList());
 
-      List<TestRecord<String, ShardConfig>> decisions = shardConfig.readRecordsToList();
       assertThat(decisions).extracting(TestRecord::key).containsExactly("hot", "hot");
       assertThat(decisions).extracting(r -> r.value().getShards()).containsExactly(4, 16);
       assertThat(decisions).extracting(r -> r.value().getReason().toString()).containsOnly("auto");
@@ -92,9 +99,14 @@ class HotCounterTest {
   }
 
   private static void send(TestInputTopic<byte[], byte[]> input, IncrementEventSerde serde, String counter, long t) {
+    send(input, serde, counter, counter, t);
+  }
+
+  private static void send(TestInputTopic<byte[], byte[]> input, IncrementEventSerde serde, String shardKey,
+      String counter, long t) {
     IncrementEvent event = IncrementEvent.newBuilder().setCounter(counter).setDelta(1)
         .setEventTime(Instant.ofEpochMilli(t)).build();
-    input.pipeInput(new TestRecord<>(counter.getBytes(StandardCharsets.UTF_8), serde.encode(event),
+    input.pipeInput(new TestRecord<>(shardKey.getBytes(StandardCharsets.UTF_8), serde.encode(event),
         Instant.ofEpochMilli(t)));
   }
 }

@@ -6,25 +6,25 @@ import dev.tally.schemas.IncrementEvent;
 import dev.tally.schemas.IncrementEventSerde;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
-import org.apache.kafka.streams.state.ValueAndTimestamp;
 import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.Test;
 
-/** The per-counter rate: a sliding 1-minute sum over one activity tick per counter per second. */
-class RateTopologyTest {
+/** The top counters: each task's busiest counters of each second, by counter id (shards summed). */
+class TopCountersTest {
 
   private static final long T0 = Instant.parse("2026-11-29T12:00:00Z").toEpochMilli();
 
   @Test
   void aHotCounterOverTwoShardsAndAQuietOneGetTheirRates() {
     IncrementEventSerde serde = new IncrementEventSerde();
-    try (TopologyTestDriver driver = TestDrivers.of(TallyConfig.defaults(), "rate-topology-test")) {
+    try (TopologyTestDriver driver = TestDrivers.of(TallyConfig.defaults(), "top-counters-test")) {
       TestInputTopic<byte[], byte[]> input = driver.createInputTopic(
           TallyConfig.INCREMENTS_TOPIC, new ByteArraySerializer(), new ByteArraySerializer());
       long last = T0;
@@ -38,28 +38,31 @@ class RateTopologyTest {
         last = t;
       }
 
-      WindowStore<String, ValueAndTimestamp<Long>> rates = driver.getTimestampedWindowStore(StoreNames.RATE_1M);
-      // 60 or 61 ticks of 40 events fall in the last minute, depending on where the ticks land.
-      assertThat(lastMinute(rates, "hot", last)).isBetween(40L * 59, 40L * 61);
-      assertThat(lastMinute(rates, "quiet", last)).isBetween(5L, 7L);
-      assertThat(lastMinute(rates, "hot#1", last)).as("rates are per counter, not per shard").isZero();
+      WindowStore<String, TopCounters> top = driver.getWindowStore(StoreNames.TOP_1S);
+      Map<String, Long> lastMinute = new HashMap<>();
+      try (WindowStoreIterator<TopCounters> seconds = top.fetch(TopCounters.KEY,
+          Instant.ofEpochMilli(last - 60_000), Instant.ofEpochMilli(last))) {
+        seconds.forEachRemaining(second -> second.value.events().forEach((counter, events) ->
+            lastMinute.merge(counter, events, Long::sum)));
+      }
+      // 59 or 60 whole seconds of 40 events fall in the last minute, depending on where the ticks land.
+      assertThat(lastMinute.get("hot")).isBetween(40L * 59, 40L * 60);
+      assertThat(lastMinute.get("quiet")).isBetween(5L, 7L);
+      assertThat(lastMinute).as("by counter, not by shard").doesNotContainKey("hot#1");
     }
   }
 
-  /** The sum of the latest sliding window that ended by {@code now}. */
-  private static long lastMinute(WindowStore<String, ValueAndTimestamp<Long>> rates, String counter, long now) {
-    long window = CounterTopology.RATE_WINDOW.toMillis();
-    KeyValue<Long, ValueAndTimestamp<Long>> latest = null;
-    try (WindowStoreIterator<ValueAndTimestamp<Long>> iterator = rates.fetch(counter,
-        Instant.ofEpochMilli(now - 2 * window), Instant.ofEpochMilli(now))) {
-      while (iterator.hasNext()) {
-        KeyValue<Long, ValueAndTimestamp<Long>> next = iterator.next();
-        if (next.key + window <= now && (latest == null || next.key > latest.key)) {
-          latest = next;
-        }
-      }
+  @Test
+  void eachSecondKeepsTheBusiestCountersUpToTheLimit() {
+    Map<String, Long> events = new HashMap<>();
+    for (int i = 0; i < 3 * TopCounters.LIMIT; i++) {
+      events.put("c" + i, (long) i);
     }
-    return latest == null ? 0 : latest.value.value();
+    TopCounters top = TopCounters.of(events);
+    assertThat(top.events()).hasSize(TopCounters.LIMIT);
+    assertThat(top.events().keySet()).startsWith("c299", "c298").doesNotContain("c199");
+    TopCounters.TopCountersSerde serde = new TopCounters.TopCountersSerde();
+    assertThat(serde.deserializer().deserialize("t", serde.serializer().serialize("t", top))).isEqualTo(top);
   }
 
   private static void send(TestInputTopic<byte[], byte[]> input, IncrementEventSerde serde, String key,
