@@ -279,10 +279,10 @@ public final class TallyBench {
       verify(streams, workload, expected, shards);
       streams.close(Duration.ofSeconds(30));
       // Measured after close, when RocksDB has flushed its memtables to files.
-      if (workload == Workload.UNIFORM && guarantee.equals(StreamsConfig.EXACTLY_ONCE_V2)) {
+      if (workload == Workload.UNIFORM && guarantee.equals(StreamsConfig.EXACTLY_ONCE_V2) && !drain) {
         footprint(state, "bench-" + run, distinct(expected));
       }
-      if (workload == Workload.UNIQUES && guarantee.equals(StreamsConfig.EXACTLY_ONCE_V2)) {
+      if (workload == Workload.UNIQUES && guarantee.equals(StreamsConfig.EXACTLY_ONCE_V2) && !drain) {
         long sketches = changelogBytes("bench-" + run, StoreNames.UNIQUES_ALL);
         results.put("bytesPerAllTimeSketchInChangelog", sketches / Math.max(1, distinct(expected)));
       }
