@@ -67,8 +67,8 @@ import org.apache.kafka.streams.query.StateQueryRequest;
  * One run, one machine, one table: Kafka's own produce and consume ceiling, then Tally's counted events/s
  * for each workload under exactly-once and at-least-once as a ratio to that ceiling, read latency (local
  * and forwarded), freshness and footprint. Output: a table on stdout, {@code bench/results/latest.json}
- * and a plot. {@code --quick} counts a quarter of the events under exactly-once only (no
- * at-least-once or drain runs) and shortens the read phases.
+ * and a plot. {@code --quick} runs exactly-once only (no at-least-once or drain runs), counts a
+ * quarter of the events on the slow workloads and shortens the read phases.
  */
 public final class TallyBench {
 
@@ -105,10 +105,7 @@ public final class TallyBench {
   public static void main(String[] args) throws Exception {
     List<String> options = Arrays.asList(args);
     boolean quick = options.contains("--quick");
-    // Quick runs still need seconds per workload: at 100,000 events one hot counter was counted in a
-    // quarter of a second, and the fixed cost of a run (first fetch, last commit, polling the committed
-    // offsets) made its ratio seven times too low.
-    int events = option(options, "--events").map(Integer::parseInt).orElse(quick ? 500_000 : 2_000_000);
+    int events = option(options, "--events").map(Integer::parseInt).orElse(2_000_000);
     Set<Workload> only = option(options, "--only").stream()
         .flatMap(list -> Arrays.stream(list.split(",")))
         .map(name -> Workload.valueOf(name.trim().toUpperCase()))
@@ -278,8 +275,8 @@ public final class TallyBench {
         produce(workload, topic, shards, expected);
       }
       awaitCommitted("bench-" + run, topic);
-      double rate = events / seconds(start);
-      double changelogRecords = changelogRecords("bench-" + run) / (double) events;
+      double rate = eventsFor(workload) / seconds(start);
+      double changelogRecords = changelogRecords("bench-" + run) / (double) eventsFor(workload);
       verify(streams, workload, expected, shards);
       streams.close(Duration.ofSeconds(30));
       // Measured after close, when RocksDB has flushed its memtables to files.
@@ -294,7 +291,20 @@ public final class TallyBench {
     }
   }
 
-  /** Sends {@code events} of {@code workload} through TallyProducer, noting each counter's count. */
+  /**
+   * The events a run of {@code workload} counts. A quick run takes a quarter on the slow workloads only:
+   * the ceiling and the fast workloads need the full count to reach their steady rate (at 100,000
+   * events one hot counter was counted in a quarter of a second, and the fixed cost of a run made its
+   * ratio seven times too low; a produce ceiling over 500,000 records came out at half of one over
+   * 2,000,000).
+   */
+  private int eventsFor(Workload workload) {
+    boolean slow = workload == Workload.UNIFORM || workload == Workload.UNIFORM_NO_WINDOWS
+        || workload == Workload.UNIQUES;
+    return quick && slow ? events / 4 : events;
+  }
+
+  /** Sends the events of {@code workload} through TallyProducer, noting each counter's count. */
   private void produce(Workload workload, String topic, int shards, int[] expected) throws Exception {
     Workload.Generator generator = workload.generator(42);
     Instant now = Instant.now();
@@ -302,7 +312,7 @@ public final class TallyBench {
       EventSender sender = workload == Workload.HOT_COALESCED
           ? new Coalescer(producer, Coalescer.DEFAULT_INTERVAL) : producer;
       List<CompletableFuture<?>> last = new ArrayList<>();
-      for (int i = 0; i < events; i++) {
+      for (int i = 0; i < eventsFor(workload); i++) {
         int counter = generator.nextCounter();
         expected[counter]++;
         CompletableFuture<?> sent = sender.send(generator.event(counter, now));
