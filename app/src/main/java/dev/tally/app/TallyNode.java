@@ -1,17 +1,17 @@
 package dev.tally.app;
 
+import dev.tally.api.HttpApi;
+import dev.tally.api.HttpPeerClient;
 import dev.tally.ingest.Coalescer;
 import dev.tally.ingest.IngestService;
 import dev.tally.ingest.ShardCounts;
 import dev.tally.ingest.ShardPins;
 import dev.tally.ingest.TallyProducer;
 import dev.tally.query.CounterQueries;
-import dev.tally.query.HttpApi;
-import dev.tally.query.HttpPeerClient;
 import dev.tally.query.LocalStores;
 import dev.tally.query.Readiness;
-import dev.tally.query.StoreCopies;
 import dev.tally.query.Router;
+import dev.tally.query.StoreCopies;
 import dev.tally.topology.CounterTopology;
 import dev.tally.topology.TallyConfig;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -37,6 +37,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
@@ -173,6 +174,10 @@ public final class TallyNode implements AutoCloseable {
     props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, settings.streamThreads());
     props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
     props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+    // The only deserializer in the topology reads tally.shard-config, which any client can write: a bad
+    // record there is logged and skipped, never a reason to stop counting. (Increments are decoded by
+    // the counting processor itself, which sends what it cannot read to the DLQ.)
+    props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
     props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
     props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, settings.standbyReplicas());
     props.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), SESSION_TIMEOUT_MS);

@@ -10,6 +10,7 @@ import dev.tally.schemas.IncrementEvent;
 import dev.tally.schemas.IncrementEventSerde;
 import dev.tally.topology.DeadLetters;
 import dev.tally.topology.TallyConfig;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -115,6 +116,32 @@ class CountingIT {
     assertThat(header(letter, DeadLetters.SOURCE_OFFSET)).matches("\\d+");
   }
 
+  /** Issue 12, item 10: each shard holds at most 2^63-1, their sum more; it used to answer 500. */
+  @Test
+  void shardsWhoseSumPassesALongAreAddedExactly() throws Exception {
+    assertThat(client.post("/v1/counters/huge/shards", "{\"shards\":4}").status()).isEqualTo(202);
+    try (KafkaProducer<String, byte[]> producer = plainProducer()) {
+      IncrementEventSerde serde = new IncrementEventSerde();
+      for (String shardKey : List.of("huge", "huge#1", "huge#2")) {
+        IncrementEvent event = IncrementEvent.newBuilder().setCounter("huge").setDelta(Long.MAX_VALUE)
+            .setEventTime(Instant.now()).build();
+        producer.send(new ProducerRecord<>(TallyConfig.INCREMENTS_TOPIC, shardKey, serde.encode(event)));
+      }
+      IncrementEvent down = IncrementEvent.newBuilder().setCounter("huge").setDelta(-5).setEventTime(Instant.now())
+          .build();
+      producer.send(new ProducerRecord<>(TallyConfig.INCREMENTS_TOPIC, "huge#3", serde.encode(down)));
+      producer.flush();
+    }
+    BigInteger increments = BigInteger.valueOf(Long.MAX_VALUE).multiply(BigInteger.valueOf(3));
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      TallyClient.Response response = client.get("/v1/counters/huge");
+      assertThat(response.status()).as(response.body().toString()).isEqualTo(200);
+      assertThat(response.body().get("increments").bigIntegerValue()).isEqualTo(increments);
+      assertThat(response.body().get("decrements").bigIntegerValue()).isEqualTo(BigInteger.valueOf(5));
+      assertThat(response.body().get("total").bigIntegerValue()).isEqualTo(increments.subtract(BigInteger.valueOf(5)));
+    });
+  }
+
   @Test
   void badHttpInputIsA400AndCountsNothing() {
     assertThat(client.post("/v1/counters/solo/increments", "{\"delta\":2}").status()).isEqualTo(202);
@@ -134,6 +161,11 @@ class CountingIT {
     assertThat(partial.status()).isEqualTo(202);
     assertThat(partial.body().get("rejected").intValue()).isEqualTo(1);
     assertThat(partial.body().get("errors").get(0).get("index").intValue()).isEqualTo(1);
+    // Issue 12, item 15: a line with two objects once counted the first and dropped the second.
+    TallyClient.Response twoOnALine = client.post("/v1/events",
+        "{\"counter\":\"solo\",\"delta\":7} {\"counter\":\"solo\",\"delta\":8}\n");
+    assertThat(twoOnALine.status()).isEqualTo(400);
+    assertThat(twoOnALine.body().get("rejected").intValue()).isEqualTo(1);
 
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
         assertThat(client.counter("solo")).containsExactly(5, 5, 0));

@@ -6,7 +6,10 @@ import static org.awaitility.Awaitility.await;
 import dev.tally.ingest.ShardCounts;
 import dev.tally.ingest.TallyProducer;
 import dev.tally.schemas.IncrementEvent;
+import dev.tally.schemas.ShardConfig;
+import dev.tally.schemas.ShardConfigSerde;
 import dev.tally.topology.TallyConfig;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -15,7 +18,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.LockSupport;
+import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -99,6 +106,35 @@ class HotCounterIT {
     assertThat(lower.status()).isEqualTo(400);
     assertThat(lower.body().get("error").textValue()).contains("never shrink");
     assertThat(client.post("/v1/counters/launch/shards", "{\"shards\":5}").status()).isEqualTo(400);
+    // Issue 12, item 15: 64.9 once pinned 64.
+    assertThat(client.post("/v1/counters/launch/shards", "{\"shards\":64.9}").status()).isEqualTo(400);
+  }
+
+  /**
+   * Issue 12, item 11: anyone can write to tally.shard-config. A record that does not decode once
+   * stopped the Streams client, and a count of 128 stopped the coalescer's flusher.
+   */
+  @Test
+  void badShardConfigurationRecordsAreSkipped() {
+    ShardConfig bad = ShardConfig.newBuilder().setCounter("odd").setShards(128).setReason("manual")
+        .setEventsPerSecond(0.0).setDecidedAt(Instant.now()).build();
+    byte[] encodedBad = new ShardConfigSerde().serializer().serialize(TallyConfig.SHARD_CONFIG_TOPIC, bad);
+    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
+        Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, node.bootstrapServers()),
+        new StringSerializer(), new ByteArraySerializer())) {
+      producer.send(new ProducerRecord<>(TallyConfig.SHARD_CONFIG_TOPIC, "odd", "not avro".getBytes(StandardCharsets.UTF_8)));
+      producer.send(new ProducerRecord<>(TallyConfig.SHARD_CONFIG_TOPIC, "odd", encodedBad));
+      producer.flush();
+    }
+    // Coalesced writes (no eventId) of the very counter.
+    for (int i = 0; i < 20; i++) {
+      assertThat(client.post("/v1/counters/odd/increments", "{}").status()).isEqualTo(202);
+    }
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      assertThat(client.counter("odd")[0]).isEqualTo(20);
+      assertThat(client.get("/v1/counters/odd").body().get("shards").intValue()).isEqualTo(1);
+      assertThat(client.get("/health/ready").status()).isEqualTo(200);
+    });
   }
 
   private static IncrementEvent event(String counter) {

@@ -127,6 +127,9 @@ class UniquesIT {
 
     assertThat(client.post("/v1/uniques/union", "{\"counters\":\"article:1\"}").status()).isEqualTo(400);
     assertThat(client.post("/v1/uniques/union", "{\"counters\":[\"bad id\"]}").status()).isEqualTo(400);
+    // Issue 12, item 15: an object as from once meant all time.
+    assertThat(client.post("/v1/uniques/union", "{\"counters\":[\"article:1\"],\"from\":{}}").status())
+        .isEqualTo(400);
     assertThat(client.get("/v1/counters/article:1/uniques?confidence=4").status()).isEqualTo(400);
     assertThat(client.get("/v1/counters/article:1/uniques?window=P500D").status()).isEqualTo(400);
   }

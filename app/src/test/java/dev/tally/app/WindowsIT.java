@@ -142,6 +142,24 @@ class WindowsIT {
     assertThat(tooOld.body().get("error").textValue()).contains("retention");
   }
 
+  /** Issue 12, item 4: these once looped until out of memory, or answered 500. */
+  @Test
+  void rangesBeyondAnyCalendarAnswer400() {
+    String base = "/v1/counters/" + COUNTER;
+    for (String path : List.of(
+        base + "/windows?size=PT1M&from=9223372036300000000&to=9223372036854775807",
+        base + "/windows?size=PT1H&advance=PT5M&from=-9223372036854775808&to=9223372036854775807",
+        base + "/windows?size=PT1H&advance=PT5M&from=0&to=9223372036854775807",
+        base + "/last?window=PT9223372036854775807S",
+        base + "/windows?size=PT1M&from=%2B999999999-12-31T00:00:00Z",
+        base + "/uniques?window=PT9223372036854775807S",
+        base + "/uniques?from=0&to=9223372036854775807")) {
+      TallyClient.Response response = client.get(path);
+      assertThat(response.status()).as(path).isEqualTo(400);
+      assertThat(response.body().get("error").textValue()).as(path).isNotBlank();
+    }
+  }
+
   @Test
   void rateCountsEveryEventOfTheLastMinute() {
     // With an eventId, HTTP ingest sends each event as it is (no coalescing): 3,000 records.

@@ -2,6 +2,7 @@ package dev.tally.ingest;
 
 import dev.tally.schemas.IncrementEvent;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,7 +19,9 @@ import org.apache.kafka.clients.producer.RecordMetadata;
  * only with events of the same sign and the same second of event time, so totals, increments, decrements
  * and 1-second buckets stay exact. The trade-off: an event waits up to one interval longer, and the
  * topology sees (and rates) one event per merge, not one per increment. Every caller's future completes
- * when the merged event is acknowledged. Thread-safe.
+ * when the merged event is acknowledged; the merged event carries the newest event time of its second.
+ * Batches are sent in the order they were taken, also when a sum that would overflow sends the pending
+ * batch early. Thread-safe.
  */
 public final class Coalescer implements EventSender, AutoCloseable {
 
@@ -29,11 +32,14 @@ public final class Coalescer implements EventSender, AutoCloseable {
   private static final class Pending {
     private final IncrementEvent first;
     private long delta;
+    /** The newest event time merged: the merged event carries it, so stream time is not held back. */
+    private Instant latest;
     private final List<CompletableFuture<RecordMetadata>> waiters = new ArrayList<>();
 
     private Pending(IncrementEvent first) {
       this.first = first;
       this.delta = first.getDelta();
+      this.latest = first.getEventTime();
     }
   }
 
@@ -41,6 +47,8 @@ public final class Coalescer implements EventSender, AutoCloseable {
   private final ScheduledExecutorService flusher;
   /** In order of each entry's first event, so a flush keeps the events' order: lateness depends on it. */
   private Map<Key, Pending> pending = new LinkedHashMap<>();
+  /** Held while a batch is taken and sent, so batches leave in the order they were taken. */
+  private final Object sendOrder = new Object();
 
   public Coalescer(EventSender sender, Duration interval) {
     this.sender = sender;
@@ -58,49 +66,51 @@ public final class Coalescer implements EventSender, AutoCloseable {
       return sender.send(event);
     }
     CompletableFuture<RecordMetadata> result = new CompletableFuture<>();
-    Map<Key, Pending> overflowed = null;
-    synchronized (this) {
-      Key key = new Key(event.getCounter(), Math.floorDiv(event.getEventTime().toEpochMilli(), 1000),
-          event.getDelta() < 0);
-      Pending merged = pending.get(key);
-      if (merged != null) {
-        try {
-          merged.delta = Math.addExact(merged.delta, event.getDelta());
-        } catch (ArithmeticException e) {
-          // The sum would not fit: send what is pending, in order, and start afresh with this event.
-          overflowed = pending;
-          pending = new LinkedHashMap<>();
-          merged = null;
+    Key key = new Key(event.getCounter(), Math.floorDiv(event.getEventTime().toEpochMilli(), 1000),
+        event.getDelta() < 0);
+    while (true) {
+      synchronized (this) {
+        Pending merged = pending.get(key);
+        if (merged == null) {
+          merged = new Pending(event);
+          pending.put(key, merged);
+          merged.waiters.add(result);
+          return result;
+        }
+        long delta = merged.delta + event.getDelta();
+        // Same sign: the sum overflowed if its sign flipped.
+        if ((delta < 0) == (event.getDelta() < 0)) {
+          merged.delta = delta;
+          if (event.getEventTime().isAfter(merged.latest)) {
+            merged.latest = event.getEventTime();
+          }
+          merged.waiters.add(result);
+          return result;
         }
       }
-      if (merged == null) {
-        merged = new Pending(event);
-        pending.put(key, merged);
-      }
-      merged.waiters.add(result);
+      // The sum would not fit: send what is pending first, in order, then start afresh with this event.
+      flush();
     }
-    if (overflowed != null) {
-      overflowed.values().forEach(this::send);
-    }
-    return result;
   }
 
   /** Sends everything pending now. */
   public void flush() {
-    Map<Key, Pending> batch;
-    synchronized (this) {
-      if (pending.isEmpty()) {
-        return;
+    synchronized (sendOrder) {
+      Map<Key, Pending> batch;
+      synchronized (this) {
+        if (pending.isEmpty()) {
+          return;
+        }
+        batch = pending;
+        pending = new LinkedHashMap<>();
       }
-      batch = pending;
-      pending = new LinkedHashMap<>();
+      batch.values().forEach(this::send);
     }
-    batch.values().forEach(this::send);
   }
 
   private void send(Pending merged) {
     IncrementEvent event = merged.waiters.size() == 1 ? merged.first
-        : IncrementEvent.newBuilder(merged.first).setDelta(merged.delta).build();
+        : IncrementEvent.newBuilder(merged.first).setDelta(merged.delta).setEventTime(merged.latest).build();
     sender.send(event).whenComplete((metadata, error) -> merged.waiters.forEach(waiter -> {
       if (error != null) {
         waiter.completeExceptionally(error);

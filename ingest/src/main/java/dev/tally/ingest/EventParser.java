@@ -1,9 +1,9 @@
 package dev.tally.ingest;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tally.schemas.CounterIds;
+import dev.tally.schemas.EventRules;
 import dev.tally.schemas.IncrementEvent;
-import dev.tally.topology.CounterIds;
-import dev.tally.topology.EventRules;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;

@@ -1,9 +1,11 @@
 package dev.tally.ingest;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tally.schemas.IncrementEvent;
+import dev.tally.schemas.PositionToken;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -32,7 +34,8 @@ public final class IngestService {
   private final Clock clock;
   private final Duration sendTimeout;
   private final Duration maxFutureSkew;
-  private final ObjectMapper json = new ObjectMapper();
+  /** Content after the first value is an error: an NDJSON line with two objects once counted the first. */
+  private final ObjectMapper json = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   /** @param maxFutureSkew how far in the future an event time may lie; the topology's limit */
   public IngestService(EventSender producer, Clock clock, Duration sendTimeout, Duration maxFutureSkew) {

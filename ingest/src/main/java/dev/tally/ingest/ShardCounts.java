@@ -9,7 +9,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,7 +27,8 @@ public final class ShardCounts implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ShardCounts.class);
 
   private final Map<String, Integer> shards = new ConcurrentHashMap<>();
-  private final KafkaConsumer<String, ShardConfig> consumer;
+  private final KafkaConsumer<String, byte[]> consumer;
+  private final Deserializer<ShardConfig> decoder = new ShardConfigSerde().deserializer();
   private final Thread thread;
   private volatile boolean running = true;
 
@@ -33,7 +37,7 @@ public final class ShardCounts implements AutoCloseable {
         ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
         ConsumerConfig.CLIENT_ID_CONFIG, "tally-shard-counts",
         ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
-        new StringDeserializer(), new ShardConfigSerde().deserializer());
+        new StringDeserializer(), new ByteArrayDeserializer());
     List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
         .map(p -> new TopicPartition(topic, p.partition())).toList();
     consumer.assign(partitions);
@@ -52,8 +56,17 @@ public final class ShardCounts implements AutoCloseable {
     try {
       while (running) {
         consumer.poll(Duration.ofMillis(500)).forEach(record -> {
-          if (record.value() != null) {
-            int previous = shards.merge(record.key(), record.value().getShards(), Math::max);
+          ShardConfig config;
+          try {
+            config = decoder.deserialize(record.topic(), record.value());
+          } catch (SerializationException e) {
+            // Anyone can write to the topic; one bad record must not stop writers following it.
+            log.warn("skipping record {}-{}@{} of the shard configuration: {}", record.topic(), record.partition(),
+                record.offset(), e.getMessage());
+            return;
+          }
+          if (config != null && record.key() != null) {
+            int previous = shards.merge(record.key(), config.getShards(), Math::max);
             log.debug("counter '{}' has {} shards", record.key(), previous);
           }
         });

@@ -1,8 +1,9 @@
 package dev.tally.ingest;
 
+import dev.tally.schemas.CounterIds;
 import dev.tally.schemas.ShardConfig;
 import dev.tally.schemas.ShardConfigSerde;
-import dev.tally.topology.CounterIds;
+import dev.tally.schemas.ShardKeys;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -44,7 +45,7 @@ public final class ShardPins implements AutoCloseable {
     CounterIds.problem(counter).ifPresent(problem -> {
       throw new InvalidEventException(problem);
     });
-    if (shards != 1 && shards != 4 && shards != 16 && shards != 64) {
+    if (!ShardKeys.isValidCount(shards)) {
       throw new InvalidEventException("shards must be 1, 4, 16 or 64, got " + shards);
     }
     int current = currentShards.applyAsInt(counter);

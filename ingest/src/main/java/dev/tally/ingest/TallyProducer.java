@@ -2,7 +2,7 @@ package dev.tally.ingest;
 
 import dev.tally.schemas.IncrementEvent;
 import dev.tally.schemas.IncrementEventSerde;
-import dev.tally.topology.ShardKeys;
+import dev.tally.schemas.ShardKeys;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;

@@ -1,16 +1,21 @@
 package dev.tally.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.tally.schemas.IncrementEvent;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 class CoalescerTest {
 
@@ -51,6 +56,59 @@ class CoalescerTest {
         .containsExactly("a:1", "a:5", "a:-4", "a:1", "b:7", "c:" + Long.MAX_VALUE, "c:1");
     long sum = recorder.sent.stream().filter(e -> e.getCounter().equals("a")).mapToLong(IncrementEvent::getDelta).sum();
     assertThat(sum).isEqualTo(2 + 3 - 4 + 1 + 1);
+  }
+
+  /** Issue 12, item 14: the merged event once kept its first event's time, holding stream time back. */
+  @Test
+  void aMergedEventCarriesTheNewestTimeOfItsSecond() {
+    Recorder recorder = new Recorder();
+    try (Coalescer coalescer = new Coalescer(recorder, Duration.ofHours(1))) {
+      coalescer.send(event("a", 1, T.plusMillis(300)));
+      coalescer.send(event("a", 1, T.plusMillis(800)));
+      coalescer.send(event("a", 1, T));
+      coalescer.flush();
+    }
+    assertThat(recorder.sent).extracting(IncrementEvent::getEventTime).containsExactly(T.plusMillis(800));
+  }
+
+  /**
+   * Issue 12, item 14: a sum that would overflow sends the pending batch early; a flush meanwhile once
+   * sent the newer event before that batch.
+   */
+  @Test
+  @Timeout(30)
+  void anOverflowNeverLetsANewerEventOvertakeTheBatchBeforeIt() throws Exception {
+    CountDownLatch sendingBatch = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    Queue<String> sent = new ConcurrentLinkedQueue<>();
+    EventSender slowOnA = event -> {
+      if (event.getCounter().equals("a")) {
+        sendingBatch.countDown();
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      sent.add(event.getCounter() + ":" + event.getDelta());
+      return CompletableFuture.completedFuture(null);
+    };
+    try (Coalescer coalescer = new Coalescer(slowOnA, Duration.ofHours(1))) {
+      coalescer.send(event("a", 1, T));
+      coalescer.send(event("c", Long.MAX_VALUE, T));
+      Thread overflowing = new Thread(() -> coalescer.send(event("c", 1, T)));
+      overflowing.start();
+      sendingBatch.await();
+      Thread flushing = new Thread(coalescer::flush);
+      flushing.start();
+      // The flush either waits for the batch being sent, or (the old defect) sends "c:1" at once.
+      await().until(() -> flushing.getState() == Thread.State.BLOCKED || !flushing.isAlive());
+      release.countDown();
+      overflowing.join();
+      flushing.join();
+      coalescer.flush();
+    }
+    assertThat(sent).containsExactly("a:1", "c:" + Long.MAX_VALUE, "c:1");
   }
 
   private static IncrementEvent event(String counter, long delta, Instant time) {

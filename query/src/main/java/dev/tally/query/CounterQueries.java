@@ -1,12 +1,12 @@
 package dev.tally.query;
 
 import dev.tally.schemas.ShardConfig;
+import dev.tally.schemas.ShardKeys;
 import dev.tally.topology.CounterTopology;
 import dev.tally.topology.PnCounter;
-import dev.tally.topology.ShardKeys;
 import dev.tally.topology.StoreNames;
-import dev.tally.topology.TallyConfig;
 import dev.tally.topology.TallyConfig.HoppingWindow;
+import dev.tally.topology.TallyConfig;
 import dev.tally.topology.Tier;
 import dev.tally.topology.UniqueSketches;
 import java.time.Clock;
@@ -108,10 +108,9 @@ public final class CounterQueries {
     }
     List<StoreRead> reads = shardKeys(counter).stream()
         .map(key -> StoreRead.value(StoreNames.COUNTER_TOTALS, key)).toList();
-    PnCounter sum = router.fetch(reads, context).values().stream()
-        .map(Fetched::value).filter(Objects::nonNull).map(PnCounter.class::cast)
-        .reduce(PnCounter.ZERO, PnCounter::plus);
-    CounterTotal total = CounterTotal.of(counter, sum, reads.size());
+    List<PnCounter> shardValues = router.fetch(reads, context).values().stream()
+        .map(Fetched::value).filter(Objects::nonNull).map(PnCounter.class::cast).toList();
+    CounterTotal total = CounterTotal.of(counter, shardValues, reads.size());
     if (reads.size() > 1 && cacheable) {
       totalsCache.put(counter, new CachedTotal(total, nowNanos));
     }
@@ -121,12 +120,13 @@ public final class CounterQueries {
   /** The count in the trailing {@code window}, up to the end of the current second. */
   public TrailingCount last(String counter, Duration window, ReadContext context) {
     requireWindows(windows);
-    if (window.isNegative() || window.isZero() || window.toMillis() % 1000 != 0) {
-      throw new BadRequestException("window must be a positive whole number of seconds, got " + window);
-    }
+    // The retention first: a duration beyond it may not even fit in milliseconds.
     if (window.compareTo(windows.longestRetention()) > 0) {
       throw new BadRequestException("window " + window + " is longer than the longest retention, "
           + windows.longestRetention());
+    }
+    if (window.isNegative() || window.isZero() || window.toMillis() % 1000 != 0) {
+      throw new BadRequestException("window must be a positive whole number of seconds, got " + window);
     }
     long now = clock.millis();
     long to = WindowReader.ceil(now + 1, windows.finest().toMillis());

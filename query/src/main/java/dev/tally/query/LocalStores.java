@@ -150,22 +150,27 @@ public final class LocalStores {
           .withQuery(WindowKeyQuery.<String, TopCounters>withKeyAndWindowStartRange(TopCounters.KEY, from,
               Instant.ofEpochMilli(second)))
           .requireActive();
-      for (Map.Entry<Integer, QueryResult<WindowStoreIterator<TopCounters>>> entry :
-          streams.query(request).getPartitionResults().entrySet()) {
-        QueryResult<WindowStoreIterator<TopCounters>> result = entry.getValue();
-        if (result.isFailure()) {
-          if (result.getFailureReason() == FailureReason.NOT_ACTIVE) {
-            continue; // a standby copy here: its active reports it
+      Map<Integer, QueryResult<WindowStoreIterator<TopCounters>>> results =
+          streams.query(request).getPartitionResults();
+      try {
+        for (Map.Entry<Integer, QueryResult<WindowStoreIterator<TopCounters>>> entry : results.entrySet()) {
+          QueryResult<WindowStoreIterator<TopCounters>> result = entry.getValue();
+          if (result.isFailure()) {
+            if (result.getFailureReason() == FailureReason.NOT_ACTIVE) {
+              continue; // a standby copy here: its active reports it
+            }
+            throw new StateUnavailableException(result.getFailureReason() + ": " + result.getFailureMessage());
           }
-          throw new StateUnavailableException(result.getFailureReason() + ": " + result.getFailureMessage());
-        }
-        StoreCopies.Status status = copies.active(StoreNames.TOP_1S, entry.getKey());
-        try (WindowStoreIterator<TopCounters> iterator = result.getResult()) {
+          StoreCopies.Status status = copies.active(StoreNames.TOP_1S, entry.getKey());
           if (!status.answerable()) {
             throw new StateUnavailableException(status.reason() + " (" + self + ")");
           }
-          iterator.forEachRemaining(top -> top.value.events().forEach((counter, n) -> events.merge(counter, n, Long::sum)));
+          result.getResult().forEachRemaining(
+              top -> top.value.events().forEach((counter, n) -> events.merge(counter, n, Long::sum)));
         }
+      } finally {
+        // Every partition's iterator, also when one partition failed half way.
+        results.values().stream().filter(QueryResult::isSuccess).forEach(result -> result.getResult().close());
       }
     } catch (InvalidStateStoreException e) {
       throw new StateUnavailableException(StoreNames.TOP_1S + " is not queryable: " + e.getMessage(), e);

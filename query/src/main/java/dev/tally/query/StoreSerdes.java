@@ -10,11 +10,11 @@ import java.util.Map;
 import org.apache.kafka.common.serialization.Serde;
 
 /** The value serde of each queryable store, for values that travel between instances. */
-final class StoreSerdes {
+public final class StoreSerdes {
 
   private final Map<String, Serde<Object>> serdes = new HashMap<>();
 
-  StoreSerdes(TallyConfig config) {
+  public StoreSerdes(TallyConfig config) {
     put(StoreNames.COUNTER_TOTALS, new PnCounterSerde());
     config.tiers().stream().map(Tier::store).forEach(store -> put(store, new PnCounterSerde()));
     put(StoreNames.UNIQUES_ALL, new HllSketchSerde());
@@ -27,15 +27,15 @@ final class StoreSerdes {
   }
 
   /** True if values of {@code store} can travel between instances. */
-  boolean knows(String store) {
+  public boolean knows(String store) {
     return serdes.containsKey(store);
   }
 
-  byte[] serialize(String store, Object value) {
+  public byte[] serialize(String store, Object value) {
     return serde(store).serializer().serialize(store, value);
   }
 
-  Object deserialize(String store, byte[] bytes) {
+  public Object deserialize(String store, byte[] bytes) {
     return serde(store).deserializer().deserialize(store, bytes);
   }
 

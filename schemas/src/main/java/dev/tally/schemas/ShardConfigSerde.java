@@ -8,7 +8,10 @@ import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serializer;
 
-/** Kafka serde for {@link ShardConfig} in Avro single-object encoding, reading every historical version. */
+/**
+ * Kafka serde for {@link ShardConfig} in Avro single-object encoding, reading every historical version.
+ * Reading refuses a shard count other than 1, 4, 16 or 64 ({@link SerializationException}).
+ */
 public final class ShardConfigSerde implements Serde<ShardConfig> {
 
   private final BinaryMessageDecoder<ShardConfig> decoder =
@@ -37,11 +40,18 @@ public final class ShardConfigSerde implements Serde<ShardConfig> {
       if (bytes == null) {
         return null;
       }
+      ShardConfig config;
       try {
-        return decoder.decode(bytes);
+        config = decoder.decode(bytes);
       } catch (IOException | RuntimeException e) {
         throw new SerializationException("not a readable ShardConfig: " + e.getMessage(), e);
       }
+      // Anyone can write to the topic: a count no reader or writer can use is refused here, once.
+      if (!ShardKeys.isValidCount(config.getShards())) {
+        throw new SerializationException("ShardConfig of '" + config.getCounter() + "' has " + config.getShards()
+            + " shards; a counter has 1, 4, 16 or 64");
+      }
+      return config;
     };
   }
 }

@@ -1,9 +1,11 @@
 package dev.tally.topology;
 
 import dev.tally.schemas.EventDecodingException;
+import dev.tally.schemas.EventRules;
 import dev.tally.schemas.IncrementEvent;
 import dev.tally.schemas.IncrementEventSerde;
 import dev.tally.schemas.ShardConfig;
+import dev.tally.schemas.ShardKeys;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -11,6 +13,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.datasketches.hll.HllSketch;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -164,7 +167,9 @@ final class CountProcessor implements Processor<byte[], byte[], String, CountOut
     var source = context.recordMetadata().orElse(null);
     log.debug("dead letter ({}): {} at {}", reason, message, source);
     sensor(reason).record();
-    context.forward(new Record<String, CountOutput>(null, new CountOutput.DeadLetter(record.key(), record.value()),
-        record.timestamp(), DeadLetters.headers(record.headers(), reason, message, source)));
+    Headers headers = DeadLetters.headers(record.headers(), reason, message, source);
+    DeadLetters.noteTruncation(headers, record.key(), record.value(), record.headers());
+    context.forward(new Record<String, CountOutput>(null, new CountOutput.DeadLetter(
+        DeadLetters.truncate(record.key()), DeadLetters.truncate(record.value())), record.timestamp(), headers));
   }
 }

@@ -1,6 +1,7 @@
 package dev.tally.topology;
 
 import dev.tally.schemas.ShardConfig;
+import dev.tally.schemas.ShardKeys;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;

@@ -6,6 +6,7 @@ import dev.tally.schemas.IncrementEvent;
 import dev.tally.schemas.IncrementEventSerde;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -121,6 +122,26 @@ class CounterTopologyTest {
     assertThat(header(corrupt, DeadLetters.SOURCE_TOPIC)).isEqualTo(TallyConfig.INCREMENTS_TOPIC);
     assertThat(header(corrupt, DeadLetters.SOURCE_PARTITION)).isEqualTo("0");
     assertThat(header(corrupt, DeadLetters.SOURCE_OFFSET)).isEqualTo("1");
+  }
+
+  /**
+   * Issue 12, item 12: the dead-letter copy of a record near 1 MB, with headers added, once passed the
+   * producer's request limit, and the failed send stopped every instance in turn.
+   */
+  @Test
+  void aRecordTooLargeToCopyWholeGoesToTheDlqTruncated() {
+    byte[] huge = new byte[1_000_000];
+    Arrays.fill(huge, (byte) 'x');
+    increments.pipeInput(new TestRecord<>(bytes("steady"), huge, T0));
+    send("steady", event("steady", 1));
+
+    assertThat(totals.get("steady")).isEqualTo(new PnCounter(1, 0));
+    TestRecord<byte[], byte[]> letter = dlq.readRecord();
+    assertThat(letter.value()).hasSize(DeadLetters.MAX_PART_BYTES).containsOnly((byte) 'x');
+    assertThat(letter.key()).isEqualTo(bytes("steady"));
+    assertThat(header(letter, DeadLetters.REASON)).isEqualTo("corrupt");
+    assertThat(header(letter, DeadLetters.TRUNCATED)).isEqualTo("key=6,value=1000000,headers=0");
+    assertThat(header(letter, DeadLetters.SOURCE_OFFSET)).isEqualTo("0");
   }
 
   @Test

@@ -6,6 +6,7 @@ import dev.tally.schemas.IncrementEvent;
 import dev.tally.schemas.IncrementEventSerde;
 import dev.tally.schemas.ShardConfig;
 import dev.tally.schemas.ShardConfigSerde;
+import dev.tally.schemas.ShardKeys;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;

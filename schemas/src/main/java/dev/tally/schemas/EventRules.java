@@ -1,6 +1,5 @@
-package dev.tally.topology;
+package dev.tally.schemas;
 
-import dev.tally.schemas.IncrementEvent;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;

@@ -1,9 +1,15 @@
-package dev.tally.query;
+package dev.tally.api;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.tally.query.CounterRate;
+import dev.tally.query.Fetched;
+import dev.tally.query.PeerClient;
+import dev.tally.query.StateUnavailableException;
+import dev.tally.query.StoreRead;
+import dev.tally.query.StoreSerdes;
 import dev.tally.topology.TallyConfig;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -1,4 +1,4 @@
-package dev.tally.topology;
+package dev.tally.schemas;
 
 /**
  * Shard keys: shard 0 of counter {@code c} is {@code c}, shard k &gt; 0 is {@code c#k}. Every store is keyed
@@ -8,6 +8,11 @@ public final class ShardKeys {
 
   /** Shard counts go 1, 4, 16, 64; no counter has more. */
   public static final int MAX_SHARDS = 64;
+
+  /** Whether {@code shards} is a shard count a counter can have: 1, 4, 16 or 64. */
+  public static boolean isValidCount(int shards) {
+    return shards == 1 || shards == 4 || shards == 16 || shards == 64;
+  }
   private static final char SEPARATOR = '#';
 
   private ShardKeys() {}

@@ -1,4 +1,4 @@
-package dev.tally.topology;
+package dev.tally.schemas;
 
 import java.util.Optional;
 import java.util.regex.Pattern;

@@ -1,10 +1,14 @@
-package dev.tally.query;
+package dev.tally.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tally.ingest.PositionToken;
+import dev.tally.query.BadRequestException;
+import dev.tally.query.Fetched;
+import dev.tally.query.StoreRead;
+import dev.tally.query.StoreSerdes;
+import dev.tally.schemas.PositionToken;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;

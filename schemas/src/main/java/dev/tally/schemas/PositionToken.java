@@ -1,4 +1,4 @@
-package dev.tally.ingest;
+package dev.tally.schemas;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;

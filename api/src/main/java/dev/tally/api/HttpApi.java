@@ -1,0 +1,97 @@
+package dev.tally.api;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.tally.ingest.IngestService;
+import dev.tally.ingest.IngestUnavailableException;
+import dev.tally.ingest.InvalidEventException;
+import dev.tally.ingest.ShardPins;
+import dev.tally.query.BadRequestException;
+import dev.tally.query.CounterQueries;
+import dev.tally.query.Readiness;
+import dev.tally.query.Router;
+import dev.tally.query.StateUnavailableException;
+import dev.tally.query.StoreSerdes;
+import dev.tally.topology.TallyConfig;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpStatus;
+import io.javalin.json.JavalinJackson;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP API of DESIGN.md: routes grouped by resource ({@link IngestRoutes}, {@link ReadRoutes},
+ * {@link AdminRoutes}, {@link HealthRoutes}, and {@link InternalRoutes} between instances). Handlers
+ * parse, call one service method and render; errors become JSON {@code {"error": "..."}}: 400 for bad
+ * input, 404 for an unknown route, 503 with {@code Retry-After} while Kafka or the state is
+ * unavailable, and 500 only for a bug.
+ */
+public final class HttpApi implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
+  private static final long MAX_REQUEST_BYTES = 16L * 1024 * 1024;
+
+  private final Javalin app;
+
+  /**
+   * @param metrics served at {@code /metrics} in the Prometheus text format
+   */
+  public HttpApi(IngestService ingest, ShardPins pins, CounterQueries queries, Router router,
+      TallyConfig tallyConfig, PrometheusMeterRegistry metrics, Supplier<Readiness> readiness) {
+    FetchCodec codec = new FetchCodec(new StoreSerdes(tallyConfig));
+    this.app = Javalin.create(config -> {
+      config.jsonMapper(new JavalinJackson(new ObjectMapper()
+          .registerModule(new JavaTimeModule())
+          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+          .disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS), false));
+      config.http.maxRequestSize = MAX_REQUEST_BYTES;
+      config.startup.showJavalinBanner = false;
+
+      IngestRoutes.register(config.routes, ingest);
+      ReadRoutes.register(config.routes, queries, router);
+      AdminRoutes.register(config.routes, pins);
+      HealthRoutes.register(config.routes, metrics, readiness);
+      InternalRoutes.register(config.routes, router, codec);
+
+      config.routes.exception(InvalidEventException.class, (e, ctx) -> error(ctx, HttpStatus.BAD_REQUEST, e));
+      config.routes.exception(BadRequestException.class, (e, ctx) -> error(ctx, HttpStatus.BAD_REQUEST, e));
+      config.routes.exception(IngestUnavailableException.class, (e, ctx) -> unavailable(ctx, e));
+      config.routes.exception(StateUnavailableException.class, (e, ctx) -> unavailable(ctx, e));
+      config.routes.exception(Exception.class, (e, ctx) -> {
+        log.error("unexpected error serving {} {}", ctx.method(), ctx.path(), e);
+        ctx.status(HttpStatus.INTERNAL_SERVER_ERROR).json(Map.of("error", "internal error; see the server log"));
+      });
+      config.routes.error(HttpStatus.NOT_FOUND.getCode(), "*",
+          ctx -> ctx.json(Map.of("error", "no route " + ctx.method() + " " + ctx.path())));
+    });
+  }
+
+  /** Starts listening on {@code host:port}; port 0 picks a free one. */
+  public HttpApi start(String host, int port) {
+    app.start(host, port);
+    return this;
+  }
+
+  public int port() {
+    return app.port();
+  }
+
+  @Override
+  public void close() {
+    app.stop();
+  }
+
+  private static void error(Context ctx, HttpStatus status, Exception e) {
+    ctx.status(status).json(Map.of("error", e.getMessage()));
+  }
+
+  private static void unavailable(Context ctx, Exception e) {
+    ctx.header("Retry-After", "1");
+    error(ctx, HttpStatus.SERVICE_UNAVAILABLE, e);
+  }
+}
