@@ -36,6 +36,9 @@ public final class BufferedWindowStore<K, V> extends WriteBackStore<WindowStore<
   /** The head store whose tier this is, or null. */
   private final String headStore;
   private final int tier;
+  private final long retentionMs;
+  /** The newest window start this store has taken, whose retention decides what is expired. */
+  private long newestStart = Long.MIN_VALUE;
   /** Dirty windows by key, then by window start. */
   private final Map<K, Map<Long, V>> dirty = new HashMap<>();
   private int dirtyEntries;
@@ -43,10 +46,12 @@ public final class BufferedWindowStore<K, V> extends WriteBackStore<WindowStore<
   /**
    * @param headStore the name of the {@link HeadStore} this store is tier {@code tier} of, or null if
    *     it stands alone
+   * @param retentionMs the window store's retention
    */
   BufferedWindowStore(WindowStore<K, V> inner, TaskStores taskStores, int maxEntries, UnaryOperator<V> copyForRead,
-      String headStore, int tier) {
+      String headStore, int tier, long retentionMs) {
     super(inner, taskStores);
+    this.retentionMs = retentionMs;
     this.maxEntries = maxEntries;
     this.copyForRead = copyForRead;
     this.headStore = headStore;
@@ -66,6 +71,7 @@ public final class BufferedWindowStore<K, V> extends WriteBackStore<WindowStore<
     if (dirty.computeIfAbsent(key, k -> new HashMap<>()).put(windowStart, next) == null) {
       dirtyEntries++;
     }
+    newestStart = Math.max(newestStart, windowStart);
     position.record();
     if (dirtyEntries >= maxEntries) {
       writeDown();
@@ -75,9 +81,14 @@ public final class BufferedWindowStore<K, V> extends WriteBackStore<WindowStore<
 
   @Override
   protected void writeDown() {
+    // A window the store would drop as expired is not written: when event time ran ahead by more than
+    // the retention within one commit, the window store dropped such writes with a warning each.
+    long oldestLive = newestStart == Long.MIN_VALUE ? Long.MIN_VALUE : newestStart - retentionMs;
     for (Map.Entry<K, Map<Long, V>> key : dirty.entrySet()) {
       for (Map.Entry<Long, V> window : key.getValue().entrySet()) {
-        wrapped().put(key.getKey(), window.getValue(), window.getKey());
+        if (window.getKey() > oldestLive) {
+          wrapped().put(key.getKey(), window.getValue(), window.getKey());
+        }
       }
     }
     forget();

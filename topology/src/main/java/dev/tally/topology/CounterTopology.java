@@ -126,7 +126,8 @@ public final class CounterTopology {
       builder.addStateStore(new BufferedStoreBuilder<>(
           Stores.windowStoreBuilder(
               Stores.persistentWindowStore(tier.store(), tier.retention(), tier.size(), false), Serdes.String(), serde),
-          inner -> new BufferedWindowStore<>(inner, taskStores, maxKeys, copy, name, index)));
+          inner -> new BufferedWindowStore<>(inner, taskStores, maxKeys, copy, name, index,
+              tier.retention().toMillis())));
     }
   }
 
