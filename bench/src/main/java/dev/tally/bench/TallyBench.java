@@ -3,7 +3,6 @@ package dev.tally.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.tally.app.EmbeddedBroker;
 import dev.tally.app.NodeSettings;
 import dev.tally.app.Ports;
 import dev.tally.app.TallyNode;
@@ -80,7 +79,7 @@ public final class TallyBench {
   private final boolean quick;
   private final int events;
   private final Path work;
-  private final EmbeddedBroker broker;
+  private final BrokerProcess broker;
   private final Map<String, Object> results = new LinkedHashMap<>();
   private final List<String> table = new ArrayList<>();
 
@@ -89,7 +88,7 @@ public final class TallyBench {
   private final boolean skipReads;
 
   private TallyBench(boolean quick, int events, Set<Workload> only, boolean skipReads, Path work,
-      EmbeddedBroker broker) {
+      BrokerProcess broker) {
     this.quick = quick;
     this.events = events;
     this.only = only;
@@ -114,7 +113,7 @@ public final class TallyBench {
     Path out = Path.of(args.length > 0 && !args[args.length - 1].startsWith("--") ? args[args.length - 1]
         : "bench/results");
     Path work = Files.createTempDirectory("tally-bench");
-    try (EmbeddedBroker broker = EmbeddedBroker.start(work.resolve("broker"), 0, PARTITIONS)) {
+    try (BrokerProcess broker = BrokerProcess.start(work.resolve("broker"), PARTITIONS)) {
       TallyBench bench = new TallyBench(quick, events, only, skipReads, work, broker);
       bench.run();
       bench.write(out);
@@ -135,7 +134,7 @@ public final class TallyBench {
     results.put("settings", Map.of("partitions", PARTITIONS, "streamThreads", STREAM_THREADS,
         "commitIntervalMs", 100, "recordCache", "off (statestore.cache.max.bytes=0)",
         "producer", "acks=all, idempotent, linger.ms=5, batch.size=64KB, no compression",
-        "broker", "in-process single-node KRaft, same JVM"));
+        "broker", "single-node KRaft in its own process (tally broker, 1 GB heap)"));
 
     double[] ceiling = ceiling();
     double produce = ceiling[0];

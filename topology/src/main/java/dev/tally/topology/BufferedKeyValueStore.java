@@ -41,22 +41,7 @@ public final class BufferedKeyValueStore<K, V> extends WriteBackStore<KeyValueSt
     return dirty.containsKey(key) ? dirty.get(key) : wrapped().get(key);
   }
 
-  /**
-   * Replaces the value of {@code key} by {@code update} of it (null when absent), under this store's
-   * monitor, so a query never sees a mutable value half updated. If {@code update} throws, nothing
-   * changes.
-   */
-  public synchronized V update(K key, UnaryOperator<V> update) {
-    V next = update.apply(get(key));
-    buffer(key, next);
-    return next;
-  }
-
   public synchronized void put(K key, V value) {
-    buffer(key, value);
-  }
-
-  private void buffer(K key, V value) {
     dirty.put(key, value);
     position.record();
     if (dirty.size() >= maxEntries) {
