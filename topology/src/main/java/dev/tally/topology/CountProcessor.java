@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * tier, and its item, if any, into the all-time and windowed unique sketches; each of the two with one
  * update of a {@link HeadStore}. It reads the raw bytes itself, rather than through a deserializer, so that anything it cannot
  * count goes to the dead-letter sink with its original bytes and a reason, and the stream goes on. Only
- * dead letters are forwarded, and the activity ticks below.
+ * dead letters are forwarded, and the shard decisions of hot counters below.
  *
  * <p>Activity: each counted event adds one to its key in a pending map; once a second of stream time,
  * the pending keys go to the {@link HotCounterDetector} (whose raises are forwarded as
@@ -167,8 +167,7 @@ final class CountProcessor implements Processor<byte[], byte[], String, CountOut
     var source = context.recordMetadata().orElse(null);
     log.debug("dead letter ({}): {} at {}", reason, message, source);
     sensor(reason).record();
-    Headers headers = DeadLetters.headers(record.headers(), reason, message, source);
-    DeadLetters.noteTruncation(headers, record.key(), record.value(), record.headers());
+    Headers headers = DeadLetters.headers(record.key(), record.value(), record.headers(), reason, message, source);
     context.forward(new Record<String, CountOutput>(null, new CountOutput.DeadLetter(
         DeadLetters.truncate(record.key()), DeadLetters.truncate(record.value())), record.timestamp(), headers));
   }

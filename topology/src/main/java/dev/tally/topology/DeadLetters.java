@@ -42,7 +42,15 @@ public final class DeadLetters {
 
   private DeadLetters() {}
 
-  static Headers headers(Headers original, String reason, String message, RecordMetadata source) {
+  /**
+   * The headers of the dead letter of a record with {@code key}, {@code value} and {@code original}
+   * headers: those headers (dropped past {@link #MAX_PART_BYTES}), the reason, the source and, when any
+   * part is past {@link #MAX_PART_BYTES}, {@link #TRUNCATED} with the original sizes.
+   */
+  static Headers headers(byte[] key, byte[] value, Headers original, String reason, String message,
+      RecordMetadata source) {
+    int keyBytes = key == null ? 0 : key.length;
+    int valueBytes = value == null ? 0 : value.length;
     int headerBytes = size(original);
     Headers headers = new RecordHeaders(headerBytes > MAX_PART_BYTES ? new Header[0] : original.toArray());
     put(headers, REASON, reason);
@@ -52,22 +60,15 @@ public final class DeadLetters {
       put(headers, SOURCE_PARTITION, Integer.toString(source.partition()));
       put(headers, SOURCE_OFFSET, Long.toString(source.offset()));
     }
+    if (keyBytes > MAX_PART_BYTES || valueBytes > MAX_PART_BYTES || headerBytes > MAX_PART_BYTES) {
+      put(headers, TRUNCATED, "key=" + keyBytes + ",value=" + valueBytes + ",headers=" + headerBytes);
+    }
     return headers;
   }
 
   /** {@code bytes}, cut to {@link #MAX_PART_BYTES}. */
   static byte[] truncate(byte[] bytes) {
     return bytes == null || bytes.length <= MAX_PART_BYTES ? bytes : Arrays.copyOf(bytes, MAX_PART_BYTES);
-  }
-
-  /** Notes on {@code headers} the original sizes, if any part is past {@link #MAX_PART_BYTES}. */
-  static void noteTruncation(Headers headers, byte[] key, byte[] value, Headers original) {
-    int keyBytes = key == null ? 0 : key.length;
-    int valueBytes = value == null ? 0 : value.length;
-    int headerBytes = size(original);
-    if (keyBytes > MAX_PART_BYTES || valueBytes > MAX_PART_BYTES || headerBytes > MAX_PART_BYTES) {
-      put(headers, TRUNCATED, "key=" + keyBytes + ",value=" + valueBytes + ",headers=" + headerBytes);
-    }
   }
 
   private static int size(Headers headers) {
