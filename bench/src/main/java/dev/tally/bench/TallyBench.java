@@ -86,20 +86,23 @@ public final class TallyBench {
   /** Workloads to run (all when empty), from {@code --only hot,zipf,...}. */
   private final Set<Workload> only;
   private final boolean skipReads;
+  /** Streams' commit interval in the counting runs, from {@code --commit-interval-ms} (100 unless given). */
+  private final int commitIntervalMs;
 
-  private TallyBench(boolean quick, int events, Set<Workload> only, boolean skipReads, Path work,
+  private TallyBench(boolean quick, int events, Set<Workload> only, boolean skipReads, int commitIntervalMs, Path work,
       BrokerProcess broker) {
     this.quick = quick;
     this.events = events;
     this.only = only;
     this.skipReads = skipReads;
+    this.commitIntervalMs = commitIntervalMs;
     this.work = work;
     this.broker = broker;
   }
 
   /**
-   * {@code [--quick] [--events N] [--only WORKLOAD,...] [--skip-reads] [OUT_DIR]}; workloads by their
-   * lower-case names ({@code hot}, {@code zipf}, {@code uniform}, {@code uniques}, ...).
+   * {@code [--quick] [--events N] [--only WORKLOAD,...] [--skip-reads] [--commit-interval-ms N] [OUT_DIR]};
+   * workloads by their lower-case names ({@code hot}, {@code zipf}, {@code uniform}, {@code uniques}, ...).
    */
   public static void main(String[] args) throws Exception {
     List<String> options = Arrays.asList(args);
@@ -114,7 +117,8 @@ public final class TallyBench {
         : "bench/results");
     Path work = Files.createTempDirectory("tally-bench");
     try (BrokerProcess broker = BrokerProcess.start(work.resolve("broker"), PARTITIONS)) {
-      TallyBench bench = new TallyBench(quick, events, only, skipReads, work, broker);
+      TallyBench bench = new TallyBench(quick, events, only, skipReads,
+          option(options, "--commit-interval-ms").map(Integer::parseInt).orElse(100), work, broker);
       bench.run();
       bench.write(out);
     } finally {
@@ -132,7 +136,7 @@ public final class TallyBench {
         "maxHeapMb", Runtime.getRuntime().maxMemory() >> 20, "java", System.getProperty("java.version")));
     results.put("events", events);
     results.put("settings", Map.of("partitions", PARTITIONS, "streamThreads", STREAM_THREADS,
-        "commitIntervalMs", 100, "recordCache", "off (statestore.cache.max.bytes=0)",
+        "commitIntervalMs", commitIntervalMs, "recordCache", "off (statestore.cache.max.bytes=0)",
         "producer", "acks=all, idempotent, linger.ms=5, batch.size=64KB, no compression",
         "broker", "single-node KRaft in its own process (tally broker, 1 GB heap)"));
 
@@ -254,7 +258,7 @@ public final class TallyBench {
     props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, "localhost:1");
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee);
     props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, STREAM_THREADS);
-    props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+    props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitIntervalMs);
     props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
     props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
     props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);

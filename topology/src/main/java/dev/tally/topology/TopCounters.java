@@ -7,6 +7,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
@@ -25,12 +26,29 @@ public record TopCounters(Map<String, Long> events) {
   /** Counters kept per task and second. */
   public static final int LIMIT = 100;
 
-  /** The {@link #LIMIT} counters with the most events of {@code events} (by counter id). */
+  /** Busiest first; among equals, by counter id. */
+  private static final Comparator<Map.Entry<String, Long>> BUSIEST_FIRST =
+      Map.Entry.<String, Long>comparingByValue(Comparator.reverseOrder()).thenComparing(Map.Entry.comparingByKey());
+
+  /**
+   * The {@link #LIMIT} counters with the most events of {@code events} (by counter id). A bounded heap
+   * whose head is the least busy kept: a task sees up to hundreds of thousands of counters a second,
+   * and sorting them all was a tenth of a counting thread's time on uniform keys.
+   */
   static TopCounters of(Map<String, Long> events) {
-    List<Map.Entry<String, Long>> entries = new ArrayList<>(events.entrySet());
-    entries.sort(Map.Entry.<String, Long>comparingByValue(Comparator.reverseOrder()).thenComparing(Map.Entry.comparingByKey()));
+    PriorityQueue<Map.Entry<String, Long>> kept = new PriorityQueue<>(LIMIT + 1, BUSIEST_FIRST.reversed());
+    for (Map.Entry<String, Long> entry : events.entrySet()) {
+      if (kept.size() < LIMIT) {
+        kept.add(entry);
+      } else if (BUSIEST_FIRST.compare(entry, kept.peek()) < 0) {
+        kept.poll();
+        kept.add(entry);
+      }
+    }
+    List<Map.Entry<String, Long>> busiest = new ArrayList<>(kept);
+    busiest.sort(BUSIEST_FIRST);
     Map<String, Long> top = new LinkedHashMap<>();
-    entries.stream().limit(LIMIT).forEach(entry -> top.put(entry.getKey(), entry.getValue()));
+    busiest.forEach(entry -> top.put(entry.getKey(), entry.getValue()));
     return new TopCounters(top);
   }
 

@@ -6,8 +6,11 @@ import dev.tally.schemas.IncrementEvent;
 import dev.tally.schemas.IncrementEventSerde;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
@@ -63,6 +66,23 @@ class TopCountersTest {
     assertThat(top.events().keySet()).startsWith("c299", "c298").doesNotContain("c199");
     TopCounters.TopCountersSerde serde = new TopCounters.TopCountersSerde();
     assertThat(serde.deserializer().deserialize("t", serde.serializer().serialize("t", top))).isEqualTo(top);
+  }
+
+  @Test
+  void theBoundedSelectionKeepsWhatSortingEverythingWouldKeepTiesByCounterId() {
+    Random random = new Random(11);
+    for (int round = 0; round < 200; round++) {
+      Map<String, Long> events = new HashMap<>();
+      int counters = random.nextInt(3 * TopCounters.LIMIT);
+      for (int i = 0; i < counters; i++) {
+        events.put("c" + random.nextInt(1_000), 1L + random.nextInt(5));
+      }
+      List<String> sorted = events.entrySet().stream()
+          .sorted(Map.Entry.<String, Long>comparingByValue(Comparator.reverseOrder())
+              .thenComparing(Map.Entry.comparingByKey()))
+          .limit(TopCounters.LIMIT).map(Map.Entry::getKey).toList();
+      assertThat(List.copyOf(TopCounters.of(events).events().keySet())).as("round %d", round).isEqualTo(sorted);
+    }
   }
 
   private static void send(TestInputTopic<byte[], byte[]> input, IncrementEventSerde serde, String key,
