@@ -139,8 +139,10 @@ public final class TallyNode implements AutoCloseable {
     LocalStores local = new LocalStores(streams, copies, self, Clock.systemUTC());
     Router router = new Router(local, new HttpPeerClient(config, PEER_TIMEOUT), READ_RETRY_BUDGET);
     CounterQueries queries = new CounterQueries(streams, router, config, Clock.systemUTC(), READ_RETRY_BUDGET);
-    ShardPins pins = new ShardPins(bootstrapServers, config.shardConfigTopic(), queries::shards, Clock.systemUTC());
+    ShardPins pins = new ShardPins(bootstrapServers, config.shardConfigTopic(),
+        counter -> Math.max(queries.shards(counter), shardCounts.of(counter)), Clock.systemUTC());
     started.push(pins);
+    shardCounts.onLowered(pins::reassert);
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     ScheduledExecutorService metricsRefresh = Executors.newSingleThreadScheduledExecutor(runnable -> {
       Thread thread = new Thread(runnable, "tally-metrics-refresh");

@@ -8,6 +8,8 @@ import dev.tally.ingest.LoadGenerator;
 import dev.tally.ingest.TallyProducer;
 import dev.tally.schemas.IncrementEvent;
 import dev.tally.schemas.IncrementEventSerde;
+import dev.tally.schemas.ShardConfig;
+import dev.tally.schemas.ShardConfigSerde;
 import dev.tally.topology.DeadLetters;
 import dev.tally.topology.TallyConfig;
 import java.math.BigInteger;
@@ -114,6 +116,35 @@ class CountingIT {
     assertThat(header(letter, DeadLetters.SOURCE_TOPIC)).isEqualTo(TallyConfig.INCREMENTS_TOPIC);
     assertThat(header(letter, DeadLetters.SOURCE_PARTITION)).matches("[0-5]");
     assertThat(header(letter, DeadLetters.SOURCE_OFFSET)).matches("\\d+");
+  }
+
+  /**
+   * Issue 12, item 1: a pin of 4 straight after a pin of 16 used to pass, because the check read a copy
+   * that follows the topic asynchronously; and whatever record came last decided the count.
+   */
+  @Test
+  void aShardCountNeverGoesDown() throws Exception {
+    assertThat(client.post("/v1/counters/pinned/shards", "{\"shards\":16}").status()).isEqualTo(202);
+    TallyClient.Response lower = client.post("/v1/counters/pinned/shards", "{\"shards\":4}");
+    assertThat(lower.status()).as(lower.body().toString()).isEqualTo(400);
+
+    // A writer elsewhere that had not seen the 16 yet: its 4 lands after it.
+    ShardConfigSerde serde = new ShardConfigSerde();
+    ShardConfig four = ShardConfig.newBuilder().setCounter("pinned").setShards(4).setReason("pinned")
+        .setEventsPerSecond(0).setDecidedAt(Instant.now()).build();
+    try (KafkaProducer<String, byte[]> producer = plainProducer()) {
+      producer.send(new ProducerRecord<>(TallyConfig.SHARD_CONFIG_TOPIC, "pinned",
+          serde.serializer().serialize(TallyConfig.SHARD_CONFIG_TOPIC, four))).get();
+    }
+    // The 16 is written again after it, so compaction keeps 16; reads cover 16 shards throughout.
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      List<ConsumerRecord<byte[], byte[]>> records = readAll(TallyConfig.SHARD_CONFIG_TOPIC).stream()
+          .filter(r -> "pinned".equals(new String(r.key(), StandardCharsets.UTF_8))).toList();
+      ShardConfig last = serde.deserializer().deserialize("t", records.get(records.size() - 1).value());
+      assertThat(records).hasSizeGreaterThanOrEqualTo(3);
+      assertThat(last.getShards()).isEqualTo(16);
+    });
+    assertThat(client.get("/v1/counters/pinned").body().get("shards").intValue()).isEqualTo(16);
   }
 
   /** Issue 12, item 10: each shard holds at most 2^63-1, their sum more; it used to answer 500. */

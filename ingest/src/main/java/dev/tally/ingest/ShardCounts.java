@@ -3,9 +3,12 @@ package dev.tally.ingest;
 import dev.tally.schemas.ShardConfig;
 import dev.tally.schemas.ShardConfigSerde;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -19,17 +22,27 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Follows the compacted {@code tally.shard-config} topic from its beginning on a background thread and
- * answers how many shards each counter has. Counts only ever rise: the largest value seen wins. Until a
- * new count arrives, writers use the old one: still correct, just less spread.
+ * answers how many shards each counter has. Counts only ever rise: the largest value seen wins. A
+ * counter whose last record is lower than its largest is handed to {@link #onLowered} (which writes the
+ * largest again, so that compaction cannot keep the lower one), once this has read up to where the topic
+ * ended when it started, so history that was already repaired is not repaired again. Until a new count
+ * arrives, writers use the old one: still correct, just less spread.
  */
 public final class ShardCounts implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(ShardCounts.class);
 
-  private final Map<String, Integer> shards = new ConcurrentHashMap<>();
+  private final Map<String, ShardConfig> largest = new ConcurrentHashMap<>();
+  private volatile Consumer<ShardConfig> onLowered = config -> { };
   private final KafkaConsumer<String, byte[]> consumer;
   private final Deserializer<ShardConfig> decoder = new ShardConfigSerde().deserializer();
   private final Thread thread;
+  private final List<TopicPartition> partitions;
+  /** Where the topic ended at the start; read up to there, lowered counters are handed on. */
+  private final Map<TopicPartition, Long> startEnd;
+  /** Counters whose last record read is lower than their largest; only the following thread uses it. */
+  private final Set<String> lowered = new HashSet<>();
+  private boolean caughtUp;
   private volatile boolean running = true;
 
   public ShardCounts(String bootstrapServers, String topic) {
@@ -38,10 +51,11 @@ public final class ShardCounts implements AutoCloseable {
         ConsumerConfig.CLIENT_ID_CONFIG, "tally-shard-counts",
         ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
         new StringDeserializer(), new ByteArrayDeserializer());
-    List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+    partitions = consumer.partitionsFor(topic).stream()
         .map(p -> new TopicPartition(topic, p.partition())).toList();
     consumer.assign(partitions);
     consumer.seekToBeginning(partitions);
+    startEnd = consumer.endOffsets(partitions);
     thread = new Thread(this::follow, "tally-shard-counts");
     thread.setDaemon(true);
     thread.start();
@@ -49,7 +63,13 @@ public final class ShardCounts implements AutoCloseable {
 
   /** The shard count of {@code counter}: 1 until the topic says otherwise. */
   public int of(String counter) {
-    return shards.getOrDefault(counter, 1);
+    ShardConfig config = largest.get(counter);
+    return config == null ? 1 : config.getShards();
+  }
+
+  /** Calls {@code listener} (on this class's thread) with the largest count when a lower one is read. */
+  public void onLowered(Consumer<ShardConfig> listener) {
+    this.onLowered = listener;
   }
 
   private void follow() {
@@ -66,10 +86,20 @@ public final class ShardCounts implements AutoCloseable {
             return;
           }
           if (config != null && record.key() != null) {
-            int previous = shards.merge(record.key(), config.getShards(), Math::max);
-            log.debug("counter '{}' has {} shards", record.key(), previous);
+            ShardConfig kept = largest.merge(record.key(), config,
+                (old, read) -> read.getShards() > old.getShards() ? read : old);
+            if (kept.getShards() > config.getShards()) {
+              lowered.add(record.key());
+            } else {
+              lowered.remove(record.key());
+            }
           }
         });
+        caughtUp = caughtUp || partitions.stream().allMatch(p -> consumer.position(p) >= startEnd.get(p));
+        if (caughtUp && !lowered.isEmpty()) {
+          lowered.forEach(counter -> onLowered.accept(largest.get(counter)));
+          lowered.clear();
+        }
       }
     } catch (WakeupException e) {
       // closing

@@ -1,6 +1,5 @@
 package dev.tally.topology;
 
-import dev.tally.schemas.ShardConfig;
 import dev.tally.schemas.ShardConfigSerde;
 import java.time.Duration;
 import java.util.List;
@@ -10,17 +9,14 @@ import java.util.stream.Stream;
 import org.apache.datasketches.hll.HllSketch;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
-import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
-import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 
 /**
@@ -33,7 +29,8 @@ import org.apache.kafka.streams.state.Stores;
  *                     reads the global store shard-config
  *     [route-] -&gt; [route-dlq] -&gt; [dlq-unwrap] -&gt; [dlq-sink] -&gt; tally.dlq
  *     [route-] -&gt; [route-shard-decisions] -&gt; [shard-decision-unwrap] -&gt; [shard-config-sink] -&gt; tally.shard-config
- * tally.shard-config -&gt; [shard-config-source] -&gt; global store shard-config
+ * tally.shard-config -&gt; [shard-config-update-source] -&gt; [shard-config-update] -&gt; global store shard-config
+ *     (each counter's largest shard count: {@link ShardConfigUpdater})
  * </pre>
  *
  * <p>One Processor-API node decodes, validates and updates every store for an event in one pass, and
@@ -51,6 +48,7 @@ public final class CounterTopology {
   public static final String ROUTE = "route-";
   public static final String DLQ_SINK = "dlq-sink";
   public static final String SHARD_CONFIG_SINK = "shard-config-sink";
+  public static final String SHARD_CONFIG_UPDATE = "shard-config-update";
   /**
    * Keys a write-back buffered store holds, per task, before it writes them down ahead of the commit.
    * A counter entry is about 150 bytes of heap.
@@ -70,11 +68,13 @@ public final class CounterTopology {
 
   public static Topology build(TallyConfig config) {
     StreamsBuilder builder = new StreamsBuilder();
-    // Every instance holds all shard counts: producers, readers and the detector consult them.
-    builder.globalTable(config.shardConfigTopic(),
-        Consumed.with(Serdes.String(), new ShardConfigSerde()).withName("shard-config-source"),
-        Materialized.<String, ShardConfig, KeyValueStore<Bytes, byte[]>>as(StoreNames.SHARD_CONFIG)
-            .withKeySerde(Serdes.String()).withValueSerde(new ShardConfigSerde()));
+    // Every instance holds all shard counts, each counter's largest ever: producers, readers and the
+    // detector consult them.
+    builder.addGlobalStore(
+        Stores.timestampedKeyValueStoreBuilder(Stores.persistentTimestampedKeyValueStore(StoreNames.SHARD_CONFIG),
+            Serdes.String(), new ShardConfigSerde()).withLoggingDisabled(),
+        config.shardConfigTopic(), Consumed.with(Serdes.String(), new ShardConfigSerde()).withName(SHARD_CONFIG_UPDATE),
+        ShardConfigUpdater::new);
     // The counting processor's stores, each behind a write-back buffer written down inside every commit.
     // (The stores "activity-pending", "rate-1m" and "shard-decisions" and the repartition topic
     // "activity" of earlier builds are gone: nothing reads their topics any more.)

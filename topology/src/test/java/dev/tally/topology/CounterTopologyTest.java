@@ -155,7 +155,7 @@ class CounterTopologyTest {
         CounterTopology.SHARD_CONFIG_SINK);
     assertThat(description.toString())
         .contains(StoreNames.COUNTER_TOTALS, StoreNames.COUNTS_1S, StoreNames.TOP_1S, StoreNames.SHARD_CONFIG,
-            "shard-config-source")
+            "shard-config-update-source", CounterTopology.SHARD_CONFIG_UPDATE)
         .doesNotContain("KSTREAM-", "KTABLE-", "repartition");
   }
 
