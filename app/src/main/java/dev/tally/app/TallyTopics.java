@@ -15,10 +15,16 @@ final class TallyTopics {
 
   private TallyTopics() {}
 
-  /** Replication is left to the cluster's {@code default.replication.factor} (1 on the embedded broker). */
+  /**
+   * Replication is left to the cluster's {@code default.replication.factor} (1 on the embedded broker).
+   * The increments topic stamps records with the broker's clock ({@code LogAppendTime}): a record's
+   * timestamp bounds how far its event time may lead and how far it moves stream time, so no
+   * producer's clock, fast or not, decides that.
+   */
   static void ensure(Admin admin, TallyConfig config, int partitions) {
     List<NewTopic> topics = List.of(
-        new NewTopic(config.incrementsTopic(), Optional.of(partitions), Optional.empty()),
+        new NewTopic(config.incrementsTopic(), Optional.of(partitions), Optional.empty())
+            .configs(Map.of(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime")),
         new NewTopic(config.dlqTopic(), Optional.of(partitions), Optional.empty()),
         new NewTopic(config.shardConfigTopic(), Optional.of(1), Optional.empty())
             .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));

@@ -40,9 +40,11 @@ import org.slf4j.LoggerFactory;
  * write. The pending map is not persisted: hot detection and the top counters may miss up to a
  * second of events of a task that crashed or moved; counts are not affected.
  *
- * <p>Lateness: an event more than {@code grace} older than the newest event time this task has seen is
- * counted in the total but in no window, and reported as a {@code late} dead letter. The newest event
- * time is kept in a store, so a restart or replay decides lateness exactly as before.
+ * <p>Lateness: an event more than {@code grace} older than this task's stream time is counted in the
+ * total but in no window, and reported as a {@code late} dead letter. Stream time is the newest event
+ * time seen, each capped at its record's timestamp (when it was written), so an event time in the
+ * future moves no one else's lateness. It is kept in a store, so a restart or replay decides lateness
+ * exactly as before.
  */
 final class CountProcessor implements Processor<byte[], byte[], String, CountOutput> {
 
@@ -113,7 +115,10 @@ final class CountProcessor implements Processor<byte[], byte[], String, CountOut
     long eventTime = event.getEventTime().toEpochMilli();
     boolean late = streamTime != Long.MIN_VALUE && eventTime < streamTime - config.grace().toMillis();
     long bucketTime = late ? Head.NONE : eventTime;
-    long newStreamTime = Math.max(streamTime, eventTime);
+    // An event moves stream time only as far as when it was written (its record's timestamp): a client
+    // whose clock runs fast counts its own events in the future buckets they name, but cannot make
+    // everyone else's events late. Record timestamps are in the log, so a replay decides the same.
+    long newStreamTime = Math.max(streamTime, Math.min(eventTime, record.timestamp()));
     try {
       totals.add(key, bucketTime, newStreamTime, counter -> (counter == null ? PnCounter.ZERO : counter).plus(delta));
     } catch (ArithmeticException e) {

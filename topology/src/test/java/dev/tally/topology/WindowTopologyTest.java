@@ -92,6 +92,21 @@ class WindowTopologyTest {
     assertThat(minutes.fetch("c", at("12:04:00"))).isEqualTo(new PnCounter(1, 0));
   }
 
+  /** Issue 12, item 2: one event 59 minutes ahead used to make everyone's events late for an hour. */
+  @Test
+  void aFastClientClockCountsInItsOwnBucketAndMakesNoOneElseLate() {
+    send("c", 1, NOON);
+    increments.pipeInput(new TestRecord<>(bytes("fast"), serde.encode(event("fast", 1, NOON.plus(Duration.ofMinutes(59)))),
+        NOON.plusMillis(10)));
+    send("c", 2, NOON.plusSeconds(1));
+    send("d", 3, NOON.plusSeconds(2));
+
+    assertThat(dlq.isEmpty()).as("nothing late").isTrue();
+    assertThat(minutes.fetch("fast", at("12:59:00"))).isEqualTo(new PnCounter(1, 0));
+    assertThat(seconds.fetch("c", at("12:00:01"))).isEqualTo(new PnCounter(2, 0));
+    assertThat(minutes.fetch("d", at("12:00:00"))).isEqualTo(new PnCounter(3, 0));
+  }
+
   @Test
   void bucketsExpireAfterTheirTiersRetention() {
     send("c", 5, NOON);
