@@ -7,6 +7,7 @@ import dev.tally.ingest.IngestService;
 import dev.tally.ingest.IngestUnavailableException;
 import dev.tally.ingest.InvalidEventException;
 import dev.tally.ingest.ShardPins;
+import dev.tally.ingest.TooLargeException;
 import dev.tally.query.BadRequestException;
 import dev.tally.query.CounterQueries;
 import dev.tally.query.Readiness;
@@ -28,13 +29,12 @@ import org.slf4j.LoggerFactory;
  * The HTTP API of DESIGN.md: routes grouped by resource ({@link IngestRoutes}, {@link ReadRoutes},
  * {@link AdminRoutes}, {@link HealthRoutes}, and {@link InternalRoutes} between instances). Handlers
  * parse, call one service method and render; errors become JSON {@code {"error": "..."}}: 400 for bad
- * input, 404 for an unknown route, 503 with {@code Retry-After} while Kafka or the state is
+ * input, 413 for a body over a limit, 404 for an unknown route, 503 with {@code Retry-After} while Kafka or the state is
  * unavailable, and 500 only for a bug.
  */
 public final class HttpApi implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
-  private static final long MAX_REQUEST_BYTES = 16L * 1024 * 1024;
 
   private final Javalin app;
 
@@ -49,7 +49,7 @@ public final class HttpApi implements AutoCloseable {
           .registerModule(new JavaTimeModule())
           .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
           .disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS), false));
-      config.http.maxRequestSize = MAX_REQUEST_BYTES;
+      config.http.maxRequestSize = IngestService.MAX_BODY_BYTES;
       config.startup.showJavalinBanner = false;
 
       IngestRoutes.register(config.routes, ingest);
@@ -60,6 +60,7 @@ public final class HttpApi implements AutoCloseable {
 
       config.routes.exception(InvalidEventException.class, (e, ctx) -> error(ctx, HttpStatus.BAD_REQUEST, e));
       config.routes.exception(BadRequestException.class, (e, ctx) -> error(ctx, HttpStatus.BAD_REQUEST, e));
+      config.routes.exception(TooLargeException.class, (e, ctx) -> error(ctx, HttpStatus.CONTENT_TOO_LARGE, e));
       config.routes.exception(IngestUnavailableException.class, (e, ctx) -> unavailable(ctx, e));
       config.routes.exception(StateUnavailableException.class, (e, ctx) -> unavailable(ctx, e));
       config.routes.exception(Exception.class, (e, ctx) -> {

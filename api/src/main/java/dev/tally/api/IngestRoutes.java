@@ -13,7 +13,7 @@ final class IngestRoutes {
     routes.post("/v1/counters/{id}/increments",
         ctx -> ctx.status(HttpStatus.ACCEPTED).json(ingest.increment(ctx.pathParam("id"), ctx.body())));
     routes.post("/v1/events", ctx -> {
-      IngestService.Result result = ingest.batch(ctx.body());
+      IngestService.Result result = ingest.batch(ctx.bodyInputStream());
       ctx.status(result.accepted() == 0 ? HttpStatus.BAD_REQUEST : HttpStatus.ACCEPTED).json(result);
     });
   }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tally.schemas.IncrementEvent;
 import dev.tally.schemas.PositionToken;
+import java.io.InputStream;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,6 +28,8 @@ public final class IngestService {
 
   /** At most this many events in one batch request. */
   public static final int MAX_BATCH = 10_000;
+  /** At most this many bytes in one request body. */
+  public static final long MAX_BODY_BYTES = 16L * 1024 * 1024;
   /** At most this many rejections are listed in a batch response; the count covers all. */
   static final int MAX_LISTED_REJECTIONS = 100;
 
@@ -68,34 +71,20 @@ public final class IngestService {
   }
 
   /**
-   * Accepts a batch: a JSON array of event objects, or NDJSON (one object per line). Valid events are
-   * sent even if others are rejected.
+   * Accepts a batch: a JSON array of event objects, or NDJSON (one object per line), read as it
+   * arrives (see {@link BatchReader}). Valid events are sent even if others are rejected.
    *
-   * @throws InvalidEventException if the body is not an array or NDJSON, is empty, or is too large
+   * @throws InvalidEventException if the body is not an array or NDJSON, or is empty
+   * @throws TooLargeException past {@link #MAX_BATCH} events or {@link #MAX_BODY_BYTES} bytes
    * @throws IngestUnavailableException if Kafka did not acknowledge the events in time
    */
-  public Result batch(String body) {
-    List<JsonNode> nodes = new ArrayList<>();
-    List<Rejection> rejections = new ArrayList<>();
-    String trimmed = body == null ? "" : body.strip();
-    if (trimmed.startsWith("[")) {
-      readJson(trimmed).forEach(nodes::add);
-    } else {
-      trimmed.lines().filter(line -> !line.isBlank()).forEach(line -> {
-        try {
-          nodes.add(json.readTree(line));
-        } catch (JsonProcessingException e) {
-          nodes.add(null);
-          rejections.add(new Rejection(nodes.size() - 1, "not valid JSON: " + e.getOriginalMessage()));
-        }
-      });
-    }
+  public Result batch(InputStream body) {
+    BatchReader.Batch batch = new BatchReader(json, MAX_BATCH, MAX_BODY_BYTES).read(body);
+    List<JsonNode> nodes = batch.events();
     if (nodes.isEmpty()) {
       throw new InvalidEventException("the batch is empty: send a JSON array or NDJSON of events");
     }
-    if (nodes.size() > MAX_BATCH) {
-      throw new InvalidEventException("a batch holds at most " + MAX_BATCH + " events, got " + nodes.size());
-    }
+    List<Rejection> rejections = new ArrayList<>(batch.rejections());
     Instant receivedAt = clock.instant();
     List<CompletableFuture<RecordMetadata>> sends = new ArrayList<>();
     for (int i = 0; i < nodes.size(); i++) {
