@@ -142,6 +142,29 @@ class WindowsIT {
     assertThat(tooOld.body().get("error").textValue()).contains("retention");
   }
 
+  /**
+   * Issue 12, item 8: near the start of a tier's retention, windows were rounded out to the next tier:
+   * about 55 copies of one hour for minute windows, and widened hopping windows.
+   */
+  @Test
+  void windowsThatCanNoLongerBeReadExactlyAre400NotWidened() {
+    String base = "/v1/counters/" + COUNTER;
+    Instant weekAgo = Instant.now().minus(Duration.ofDays(7));
+    for (String path : List.of(
+        base + "/windows?size=PT1M&from=" + weekAgo.plus(Duration.ofMinutes(10)) + "&to="
+            + weekAgo.plus(Duration.ofMinutes(40)),
+        base + "/windows?size=PT1H&advance=PT5M&from=" + Instant.now().minus(Duration.ofDays(398)).plusSeconds(60)
+            + "&to=" + Instant.now().minus(Duration.ofDays(397)))) {
+      TallyClient.Response response = client.get(path);
+      assertThat(response.status()).as(path + " " + response.body()).isEqualTo(400);
+      assertThat(response.body().get("error").textValue()).contains("exactly");
+    }
+    TallyClient.Response later = client.get(base + "/windows?size=PT1M&from=" + weekAgo.plus(Duration.ofHours(2))
+        + "&to=" + weekAgo.plus(Duration.ofHours(3)));
+    assertThat(later.status()).as(later.body().toString()).isEqualTo(200);
+    assertThat(later.body().get("windows")).hasSize(60);
+  }
+
   /** Issue 12, item 4: these once looped until out of memory, or answered 500. */
   @Test
   void rangesBeyondAnyCalendarAnswer400() {

@@ -180,6 +180,16 @@ public final class CounterQueries {
     for (long s = firstStart; s < end; s += step) {
       intervals.add(new long[] {s, s + size.toMillis()});
     }
+    // Near the start of a tier's retention a window would be rounded out to coarser buckets: a series
+    // of the same widened window, not the windows asked for.
+    for (int i = intervals.size() - 1; i >= 0; i--) {
+      if (!windows.exact(intervals.get(i)[0], intervals.get(i)[1], now)) {
+        throw new BadRequestException("windows of " + size + " starting before "
+            + Instant.ofEpochMilli(i + 1 < intervals.size() ? intervals.get(i + 1)[0] : end)
+            + " can no longer be read exactly: their finer buckets have passed their retention; start later, "
+            + "or read coarser windows");
+      }
+    }
     List<WindowSeries.Window> result = new ArrayList<>();
     Duration granularity = windows.finest();
     for (WindowReader.Span<Long> span : windows.counts(shardKeys(counter), intervals, now, buckets(context))) {

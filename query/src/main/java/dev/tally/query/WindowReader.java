@@ -109,6 +109,11 @@ public final class WindowReader {
     return result;
   }
 
+  /** Whether [from, to) reads as asked: both ends on a boundary of the finest tier still held there. */
+  public boolean exact(long from, long to, long now) {
+    return floor(from, retainedTier(from, now).sizeMs()) == from && ceil(to, retainedTier(to, now).sizeMs()) == to;
+  }
+
   /**
    * The finest tier that still holds buckets at {@code at}. A margin of one bucket of the next coarser
    * tier keeps the edge pieces next to {@code at} inside the retention too.
