@@ -65,7 +65,7 @@ public final class BufferedKeyValueStore<K, V> extends WriteBackStore<KeyValueSt
   public <R> QueryResult<R> query(Query<R> query, PositionBound bound, QueryConfig config) {
     Position current;
     synchronized (this) {
-      current = position.of(wrapped());
+      current = queryPosition(bound);
       if (!position.reaches(bound, current)) {
         return QueryResult.notUpToBound(current, bound, null);
       }

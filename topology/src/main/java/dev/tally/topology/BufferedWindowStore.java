@@ -110,7 +110,7 @@ public final class BufferedWindowStore<K, V> extends WriteBackStore<WindowStore<
     }
     synchronized (head) {
       synchronized (this) {
-        return query(query, bound, config, head, head.position());
+        return query(query, bound, config, head, head.position(bound));
       }
     }
   }
@@ -118,7 +118,7 @@ public final class BufferedWindowStore<K, V> extends WriteBackStore<WindowStore<
   @SuppressWarnings("unchecked")
   private <R> QueryResult<R> query(Query<R> query, PositionBound bound, QueryConfig config, HeadStore<V> head,
       Position headPosition) {
-    Position current = position.of(wrapped());
+    Position current = queryPosition(bound);
     if (headPosition != null) {
       current = current.merge(headPosition);
     }

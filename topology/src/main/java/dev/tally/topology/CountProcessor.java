@@ -55,6 +55,8 @@ final class CountProcessor implements Processor<byte[], byte[], String, CountOut
   private final IncrementEventSerde serde = new IncrementEventSerde();
   private final TallyConfig config;
   private final Map<String, Sensor> deadLetterSensors = new HashMap<>();
+  /** The stream-time store's key for the processed offset of each input topic. */
+  private final Map<String, String> progressKeys = new HashMap<>();
   private ProcessorContext<String, CountOutput> context;
   /** Events per shard key since the last activity tick; in memory only (see the class comment). */
   private final Map<String, Long> pendingActivity = new HashMap<>();
@@ -98,6 +100,13 @@ final class CountProcessor implements Processor<byte[], byte[], String, CountOut
 
   @Override
   public void process(Record<byte[], byte[]> record) {
+    count(record);
+    // After the stores changed: a read that sees this offset sees what it did (see WriteBackStore).
+    context.recordMetadata().ifPresent(source -> streamTimeStore.put(
+        progressKeys.computeIfAbsent(source.topic(), topic -> WriteBackStore.PROGRESS_PREFIX + topic), source.offset()));
+  }
+
+  private void count(Record<byte[], byte[]> record) {
     IncrementEvent event;
     try {
       event = serde.decode(record.value());

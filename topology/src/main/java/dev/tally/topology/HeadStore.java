@@ -119,9 +119,9 @@ public final class HeadStore<V> extends WriteBackStore<KeyValueStore<String, Hea
     return merge.apply(a, b);
   }
 
-  /** This store's position: every record it has taken, buffered or written down. */
-  synchronized Position position() {
-    return position.of(wrapped());
+  /** This store's position for a query bounded by {@code bound} (see {@link WriteBackStore}). */
+  synchronized Position position(PositionBound bound) {
+    return queryPosition(bound);
   }
 
   private Head<V> head(String key) {
@@ -160,7 +160,7 @@ public final class HeadStore<V> extends WriteBackStore<KeyValueStore<String, Hea
   @Override
   @SuppressWarnings("unchecked")
   public synchronized <R> QueryResult<R> query(Query<R> query, PositionBound bound, QueryConfig config) {
-    Position current = position.of(wrapped());
+    Position current = queryPosition(bound);
     if (!position.reaches(bound, current)) {
       return QueryResult.notUpToBound(current, bound, null);
     }

@@ -16,7 +16,10 @@ public final class StoreNames {
   /** Window stores: shard key and bucket start to the {@code HllSketch} of that hour's or day's items. */
   public static final String UNIQUES_1H = "uniques-1h";
   public static final String UNIQUES_1D = "uniques-1d";
-  /** Key-value: the newest event time this task has seen, which decides what is late. */
+  /**
+   * Key-value: the task's stream time, which decides what is late, and the offset of its last
+   * processed record of each input topic, which every store of the task has seen.
+   */
   public static final String STREAM_TIME = "stream-time";
 
   /** Window store, 1 s windows: each task's busiest counters of each second ({@code TopCounters}). */

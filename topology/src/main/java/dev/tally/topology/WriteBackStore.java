@@ -3,6 +3,8 @@ package dev.tally.topology;
 import java.io.File;
 import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.processor.StateStoreContext;
+import org.apache.kafka.streams.query.Position;
+import org.apache.kafka.streams.query.PositionBound;
 import org.apache.kafka.streams.state.internals.WrappedStateStore;
 
 /**
@@ -21,13 +23,24 @@ import org.apache.kafka.streams.state.internals.WrappedStateStore;
  * it from its last committed offsets.
  *
  * <p>Subclasses guard the buffer with this store's monitor: the stream thread writes, query threads read.
+ *
+ * <p>Positions: a query's position bound is checked against {@link #queryPosition}, which adds how far
+ * the task got to what this store took itself. The counting processor touches only the stores an
+ * event needs (no sketch for an event without an item), so a store's own position alone could trail
+ * a write that did not concern it, and a read waiting for that write would wait out its timeout. The
+ * task's progress is kept in the stream-time store ({@link #PROGRESS_PREFIX}), written down and restored
+ * with the others, so it holds after a restart or a move to another instance too.
  */
 abstract class WriteBackStore<S extends StateStore, K, V> extends WrappedStateStore<S, K, V> {
+
+  /** Keys of the stream-time store: {@code offset:TOPIC}, the offset of the task's last processed record. */
+  static final String PROGRESS_PREFIX = "offset:";
 
   protected final StorePosition position = new StorePosition();
   protected final TaskStores taskStores;
   /** The state directory of this store's task, once initialised. */
   protected File taskDir;
+  private int partition;
 
   WriteBackStore(S inner, TaskStores taskStores) {
     super(inner);
@@ -48,7 +61,28 @@ abstract class WriteBackStore<S extends StateStore, K, V> extends WrappedStateSt
     super.init(context, root);
     position.init(context);
     taskDir = context.stateDir();
+    partition = context.taskId().partition();
     taskStores.register(taskDir, this);
+  }
+
+  /**
+   * This store's position for a query bounded by {@code bound}: what it took, and for each topic the
+   * bound names, how far its task processed. A fresh copy; call under this store's monitor.
+   */
+  protected Position queryPosition(PositionBound bound) {
+    Position current = position.of(wrapped());
+    BufferedKeyValueStore<String, Long> progress = taskDir == null ? null : taskStores.find(taskDir, StoreNames.STREAM_TIME);
+    if (bound.isUnbounded() || progress == null) {
+      return current;
+    }
+    for (String topic : bound.position().getTopics()) {
+      Long processed = progress.get(PROGRESS_PREFIX + topic);
+      Long own = current.getPartitionPositions(topic).get(partition);
+      if (processed != null && (own == null || own < processed)) {
+        current.withComponent(topic, partition, processed);
+      }
+    }
+    return current;
   }
 
   @Override
