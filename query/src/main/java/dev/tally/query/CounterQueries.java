@@ -37,6 +37,16 @@ public final class CounterQueries {
   public static final int MAX_WINDOWS = 10_000;
   /** At most this many counters in one unique-count union. */
   public static final int MAX_UNION_COUNTERS = 1_000;
+  /**
+   * At most this many count buckets (shard keys times buckets) in one read: about 100 bytes each while
+   * a read holds them, so 100 MB at worst.
+   */
+  public static final long MAX_COUNT_BUCKETS = 1_000_000;
+  /**
+   * At most this many sketches (shard keys times buckets, or shard keys of an all-time union) in one
+   * read: up to about 10 KB each at lgK 14 while a read holds them, so 50 MB at worst.
+   */
+  public static final long MAX_SKETCHES = 5_000;
   /** How old a cached total of a sharded counter may be. */
   public static final Duration CACHE_TTL = Duration.ofSeconds(1);
   private static final int DEFAULT_WINDOW_COUNT = 60;
@@ -56,8 +66,8 @@ public final class CounterQueries {
     this.streams = streams;
     this.router = router;
     this.config = config;
-    this.windows = config.tiers().isEmpty() ? null : new WindowReader(config.tiers());
-    this.uniqueWindows = config.uniqueTiers().isEmpty() ? null : new WindowReader(config.uniqueTiers());
+    this.windows = config.tiers().isEmpty() ? null : new WindowReader(config.tiers(), MAX_COUNT_BUCKETS);
+    this.uniqueWindows = config.uniqueTiers().isEmpty() ? null : new WindowReader(config.uniqueTiers(), MAX_SKETCHES);
     this.clock = clock;
     this.retryBudget = retryBudget;
   }
@@ -224,6 +234,10 @@ public final class CounterQueries {
     }
     List<String> keys = counters.stream().flatMap(counter -> shardKeys(counter).stream()).toList();
     if (from == null && to == null) {
+      if (keys.size() > MAX_SKETCHES) {
+        throw new BadRequestException("this union covers " + keys.size() + " shard keys; at most " + MAX_SKETCHES
+            + " sketches are read at once: ask for fewer counters");
+      }
       List<StoreRead> reads = keys.stream().map(key -> StoreRead.value(StoreNames.UNIQUES_ALL, key)).toList();
       HllSketch sketch = router.fetch(reads, context).values().stream()
           .map(Fetched::value).filter(Objects::nonNull).map(HllSketch.class::cast)

@@ -47,10 +47,16 @@ public final class WindowReader {
   private record Piece(Tier tier, long from, long to) {}
 
   private final List<Tier> tiers;
+  private final long maxBuckets;
 
-  /** @param tiers finest first, each size a multiple of the finer one's */
-  public WindowReader(List<Tier> tiers) {
+  /**
+   * @param tiers finest first, each size a multiple of the finer one's
+   * @param maxBuckets the most buckets (shard keys times buckets of each) one read may fetch; past it
+   *     a read is a 400 that names the cap, so no request holds more than that in memory
+   */
+  public WindowReader(List<Tier> tiers, long maxBuckets) {
     this.tiers = List.copyOf(tiers);
+    this.maxBuckets = maxBuckets;
   }
 
   public Duration longestRetention() {
@@ -90,6 +96,12 @@ public final class WindowReader {
     Map<Tier, long[]> ranges = new HashMap<>();
     plans.stream().flatMap(plan -> plan.value().stream()).forEach(p -> ranges.merge(p.tier(),
         new long[] {p.from(), p.to()}, (a, b) -> new long[] {Math.min(a[0], b[0]), Math.max(a[1], b[1])}));
+    long bucketsPerKey = ranges.entrySet().stream()
+        .mapToLong(range -> (range.getValue()[1] - range.getValue()[0]) / range.getKey().sizeMs()).sum();
+    if (bucketsPerKey * keys.size() > maxBuckets) {
+      throw new BadRequestException("this read covers " + keys.size() + " shard key(s) times " + bucketsPerKey
+          + " buckets; at most " + maxBuckets + " buckets are read at once: ask for fewer counters or a shorter range");
+    }
     List<BucketRange> requests = new ArrayList<>();
     ranges.forEach((tier, range) -> keys.forEach(key ->
         requests.add(new BucketRange(key, tier, range[0], range[1] - tier.sizeMs()))));

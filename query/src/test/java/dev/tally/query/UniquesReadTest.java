@@ -67,7 +67,7 @@ class UniquesReadTest {
           .collect(UniqueSketches.unionOf(CONFIG.hllLgK()));
       assertWithinBounds(allTime, distinct(events, Long.MIN_VALUE, Long.MAX_VALUE));
 
-      WindowReader reader = new WindowReader(CONFIG.uniqueTiers());
+      WindowReader reader = new WindowReader(CONFIG.uniqueTiers(), CounterQueries.MAX_SKETCHES);
       WindowReader.BucketSource<HllSketch> source = WindowReader.BucketSource.eachRange(
           r -> buckets(driver, r.key(), r.tier(), r.fromStart(), r.toStart()));
       for (Duration window : List.of(Duration.ofHours(1), Duration.ofHours(5), Duration.ofDays(1),

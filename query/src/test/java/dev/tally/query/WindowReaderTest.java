@@ -76,7 +76,7 @@ class WindowReaderTest {
 
   @Test
   void trailingReadsEqualABruteForceCount() {
-    WindowReader reader = new WindowReader(CONFIG.tiers());
+    WindowReader reader = new WindowReader(CONFIG.tiers(), CounterQueries.MAX_COUNT_BUCKETS);
     List<Duration> windows = List.of(Duration.ofSeconds(1), Duration.ofSeconds(59), Duration.ofMinutes(15),
         Duration.ofHours(1), Duration.parse("PT1H59M30S"), Duration.ofHours(3), Duration.ofDays(1),
         Duration.parse("P6DT23H"), Duration.ofDays(8), Duration.ofDays(9));
@@ -90,9 +90,25 @@ class WindowReaderTest {
     }
   }
 
+  /** Issue 12, item 6: a read names its cap instead of holding every bucket of every key. */
+  @Test
+  void aReadOverTheBucketCapIsA400ThatNamesIt() {
+    WindowReader reader = new WindowReader(CONFIG.tiers(), 1_000);
+    long to = WindowReader.ceil(now + 1, 1000);
+    List<long[]> quarterHour = List.<long[]>of(new long[] {to - 900_000, to});
+    WindowReader.BucketSource<PnCounter> source =
+        WindowReader.BucketSource.eachRange(r -> bucketsOf(r.key(), r.tier(), r.fromStart(), r.toStart()));
+
+    assertThat(reader.counts(List.of("c"), quarterHour, now, source).get(0).value())
+        .isEqualTo(bruteForce(Instant.ofEpochMilli(to - 900_000), Instant.ofEpochMilli(to)));
+    assertThatThrownBy(() -> reader.counts(List.of("c", "c#1"), quarterHour, now, source))
+        .isInstanceOf(BadRequestException.class).hasMessageContaining("2 shard key(s) times")
+        .hasMessageContaining("at most 1000");
+  }
+
   @Test
   void granularityIsTheFinestTierStillRetainedAtTheStart() {
-    WindowReader reader = new WindowReader(CONFIG.tiers());
+    WindowReader reader = new WindowReader(CONFIG.tiers(), CounterQueries.MAX_COUNT_BUCKETS);
     long to = WindowReader.ceil(now + 1, 1000);
 
     assertThat(span(reader, to, Duration.ofMinutes(15)).granularity()).isEqualTo(Duration.ofSeconds(1));
@@ -104,7 +120,7 @@ class WindowReaderTest {
 
   @Test
   void aReadOfADayAndMoreSpansAllThreeTiers() {
-    WindowReader reader = new WindowReader(CONFIG.tiers());
+    WindowReader reader = new WindowReader(CONFIG.tiers(), CounterQueries.MAX_COUNT_BUCKETS);
     long to = WindowReader.ceil(now + 1, 1000);
     // 17 min off the hour, so that whatever minute `to` falls in, one edge holds whole minutes.
     long window = Duration.parse("P1DT17M23S").toMillis();
@@ -121,7 +137,7 @@ class WindowReaderTest {
 
   @Test
   void hoppingWindowsEqualABruteForceCount() {
-    WindowReader reader = new WindowReader(CONFIG.tiers());
+    WindowReader reader = new WindowReader(CONFIG.tiers(), CounterQueries.MAX_COUNT_BUCKETS);
     long size = Duration.ofHours(1).toMillis();
     long advance = Duration.ofMinutes(5).toMillis();
     List<long[]> intervals = new ArrayList<>();
