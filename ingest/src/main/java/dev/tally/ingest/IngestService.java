@@ -14,7 +14,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -61,13 +61,13 @@ public final class IngestService {
    * Accepts one increment of {@code counter}; {@code body} is a JSON object or empty.
    *
    * @throws InvalidEventException if the body or counter is invalid
-   * @throws IngestUnavailableException if Kafka did not acknowledge the event in time
+   * @return the result once Kafka has the event; failed with {@link IngestUnavailableException} if Kafka
+   *     did not acknowledge it in time
    */
-  public Result increment(String counter, String body) {
+  public CompletableFuture<Result> increment(String counter, String body) {
     JsonNode node = body == null || body.isBlank() ? json.createObjectNode() : readJson(body);
     IncrementEvent event = EventParser.parse(node, counter, clock.instant(), maxFutureSkew);
-    String position = awaitAll(List.of(producer.send(event)));
-    return new Result(1, 0, List.of(), position);
+    return acknowledged(List.of(producer.send(event))).thenApply(position -> new Result(1, 0, List.of(), position));
   }
 
   /**
@@ -76,9 +76,10 @@ public final class IngestService {
    *
    * @throws InvalidEventException if the body is not an array or NDJSON, or is empty
    * @throws TooLargeException past {@link #MAX_BATCH} events or {@link #MAX_BODY_BYTES} bytes
-   * @throws IngestUnavailableException if Kafka did not acknowledge the events in time
+   * @return the result once Kafka has the events; failed with {@link IngestUnavailableException} if
+   *     Kafka did not acknowledge them in time
    */
-  public Result batch(InputStream body) {
+  public CompletableFuture<Result> batch(InputStream body) {
     BatchReader.Batch batch = new BatchReader(json, MAX_BATCH, MAX_BODY_BYTES).read(body);
     List<JsonNode> nodes = batch.events();
     if (nodes.isEmpty()) {
@@ -97,10 +98,9 @@ public final class IngestService {
         rejections.add(new Rejection(i, e.getMessage()));
       }
     }
-    String position = awaitAll(sends);
     rejections.sort(Comparator.comparingInt(Rejection::index));
-    return new Result(sends.size(), rejections.size(),
-        List.copyOf(rejections.subList(0, Math.min(rejections.size(), MAX_LISTED_REJECTIONS))), position);
+    List<Rejection> listed = List.copyOf(rejections.subList(0, Math.min(rejections.size(), MAX_LISTED_REJECTIONS)));
+    return acknowledged(sends).thenApply(position -> new Result(sends.size(), rejections.size(), listed, position));
   }
 
   private JsonNode readJson(String body) {
@@ -111,17 +111,21 @@ public final class IngestService {
     }
   }
 
-  /** Waits for every send and returns their position token. */
-  private String awaitAll(List<CompletableFuture<RecordMetadata>> sends) {
-    try {
-      CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new))
-          .get(sendTimeout.toMillis(), TimeUnit.MILLISECONDS);
-      return PositionToken.of(sends.stream().map(CompletableFuture::join).toList());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IngestUnavailableException("interrupted while waiting for Kafka", e);
-    } catch (ExecutionException | TimeoutException e) {
-      throw new IngestUnavailableException("Kafka did not acknowledge the events: " + e, e);
-    }
+  /**
+   * Their position token once every send is acknowledged, or an {@link IngestUnavailableException} if
+   * one failed or the acknowledgements took longer than the send timeout. Nothing waits on a thread.
+   */
+  private CompletableFuture<String> acknowledged(List<CompletableFuture<RecordMetadata>> sends) {
+    return CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new))
+        .orTimeout(sendTimeout.toMillis(), TimeUnit.MILLISECONDS)
+        .handle((done, error) -> {
+          if (error != null) {
+            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            throw new IngestUnavailableException(cause instanceof TimeoutException
+                ? "Kafka did not acknowledge the events within " + sendTimeout
+                : "Kafka did not acknowledge the events: " + cause, cause);
+          }
+          return PositionToken.of(sends.stream().map(CompletableFuture::join).toList());
+        });
   }
 }

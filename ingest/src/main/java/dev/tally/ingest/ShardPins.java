@@ -30,6 +30,8 @@ import org.slf4j.LoggerFactory;
 public final class ShardPins implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(ShardPins.class);
+  /** How long a pin waits for Kafka's acknowledgement before it answers 503. */
+  private static final Duration ACK_TIMEOUT = Duration.ofSeconds(5);
 
   private final KafkaProducer<String, ShardConfig> producer;
   private final String topic;
@@ -43,7 +45,8 @@ public final class ShardPins implements AutoCloseable {
     this.producer = new KafkaProducer<>(Map.of(
         ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
         ProducerConfig.ACKS_CONFIG, "all",
-        ProducerConfig.CLIENT_ID_CONFIG, "tally-shard-pins"),
+        ProducerConfig.CLIENT_ID_CONFIG, "tally-shard-pins",
+        ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) TallyProducer.MAX_BLOCK.toMillis()),
         new StringSerializer(), new ShardConfigSerde().serializer());
     this.topic = topic;
     this.currentShards = currentShards;
@@ -70,8 +73,7 @@ public final class ShardPins implements AutoCloseable {
     ShardConfig config = ShardConfig.newBuilder().setCounter(counter).setShards(shards).setReason("pinned")
         .setEventsPerSecond(0).setDecidedAt(clock.instant()).build();
     try {
-      producer.send(new ProducerRecord<>(topic, counter, config)).get(Duration.ofSeconds(30).toMillis(),
-          TimeUnit.MILLISECONDS);
+      producer.send(new ProducerRecord<>(topic, counter, config)).get(ACK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IngestUnavailableException("interrupted while pinning", e);

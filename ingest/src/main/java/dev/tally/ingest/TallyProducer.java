@@ -3,6 +3,7 @@ package dev.tally.ingest;
 import dev.tally.schemas.IncrementEvent;
 import dev.tally.schemas.IncrementEventSerde;
 import dev.tally.schemas.ShardKeys;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -21,6 +22,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * if the producer retried. Thread-safe.
  */
 public final class TallyProducer implements EventSender, AutoCloseable {
+
+  /** The longest a send may block its caller (missing metadata, a full buffer) before it fails. */
+  public static final Duration MAX_BLOCK = Duration.ofSeconds(2);
 
   private final KafkaProducer<String, IncrementEvent> producer;
   private final String topic;
@@ -42,7 +46,9 @@ public final class TallyProducer implements EventSender, AutoCloseable {
         ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
         ProducerConfig.LINGER_MS_CONFIG, 5,
         ProducerConfig.BATCH_SIZE_CONFIG, 64 * 1024,
-        ProducerConfig.CLIENT_ID_CONFIG, "tally-producer"));
+        ProducerConfig.CLIENT_ID_CONFIG, "tally-producer",
+        // A send blocks its caller while metadata is missing or the buffer is full: at most this long.
+        ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) MAX_BLOCK.toMillis()));
     config.putAll(overrides);
     IncrementEventSerde serde = new IncrementEventSerde();
     this.producer = new KafkaProducer<>(config, new StringSerializer(), serde.serializer());

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.StreamsMetadata;
 import org.apache.kafka.streams.state.HostInfo;
@@ -49,7 +50,7 @@ public final class Router {
     Map<StoreRead, Fetched> answered = new HashMap<>();
     List<StoreRead> pending = new ArrayList<>(new LinkedHashSet<>(reads));
     while (true) {
-      String problem = attempt(pending, context, answered);
+      String problem = attempt(pending, context, answered, deadline);
       pending.removeIf(answered::containsKey);
       if (pending.isEmpty()) {
         answered.values().forEach(context::record);
@@ -64,7 +65,8 @@ public final class Router {
   }
 
   /** One round: every pending read tried at its active owner, then (eventual) at a standby. */
-  private String attempt(List<StoreRead> pending, ReadContext context, Map<StoreRead, Fetched> answered) {
+  private String attempt(List<StoreRead> pending, ReadContext context, Map<StoreRead, Fetched> answered,
+      long deadline) {
     Map<StoreRead, KeyQueryMetadata> where = new HashMap<>();
     Map<HostInfo, List<StoreRead>> byActive = new LinkedHashMap<>();
     String problem = "";
@@ -77,7 +79,7 @@ public final class Router {
       where.put(read, metadata);
       byActive.computeIfAbsent(metadata.activeHost(), host -> new ArrayList<>()).add(read);
     }
-    problem = ask(byActive, where, false, context, answered, problem);
+    problem = ask(byActive, where, false, context, answered, problem, deadline);
     // Strong reads, and reads that must include a position (read-your-writes), take the active only.
     if (context.strong() || context.after() != null) {
       return problem;
@@ -95,11 +97,11 @@ public final class Router {
       }
       byStandby.computeIfAbsent(standby, host -> new ArrayList<>()).add(read);
     }
-    return ask(byStandby, where, true, context, answered, problem);
+    return ask(byStandby, where, true, context, answered, problem, deadline);
   }
 
   private String ask(Map<HostInfo, List<StoreRead>> byHost, Map<StoreRead, KeyQueryMetadata> where,
-      boolean standby, ReadContext context, Map<StoreRead, Fetched> answered, String problem) {
+      boolean standby, ReadContext context, Map<StoreRead, Fetched> answered, String problem, long deadline) {
     Map<HostInfo, CompletableFuture<List<Fetched>>> remote = new LinkedHashMap<>();
     byHost.forEach((host, reads) -> {
       if (!host.equals(local.self())) {
@@ -124,7 +126,7 @@ public final class Router {
     for (Map.Entry<HostInfo, CompletableFuture<List<Fetched>>> entry : remote.entrySet()) {
       List<StoreRead> reads = byHost.get(entry.getKey());
       try {
-        List<Fetched> results = entry.getValue().get();
+        List<Fetched> results = entry.getValue().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         for (int i = 0; i < reads.size(); i++) {
           answered.put(reads.get(i), results.get(i));
         }
@@ -134,6 +136,9 @@ public final class Router {
       } catch (ExecutionException e) {
         last = entry.getKey() + " could not answer: " + e.getCause().getMessage();
         log.debug("{} {} reads failed", entry.getKey(), standby ? "standby" : "active", e.getCause());
+      } catch (TimeoutException e) {
+        entry.getValue().cancel(true);
+        last = entry.getKey() + " did not answer within the read budget";
       }
     }
     return last;
