@@ -20,6 +20,7 @@ import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
 import io.javalin.json.JavalinJackson;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -36,6 +37,9 @@ public final class HttpApi implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
 
+  /** How long a stop waits for requests in flight: the longest an ingest request waits for Kafka, and some. */
+  private static final Duration STOP_TIMEOUT = Duration.ofSeconds(35);
+
   private final Javalin app;
 
   /**
@@ -51,6 +55,9 @@ public final class HttpApi implements AutoCloseable {
           .disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS), false));
       config.http.maxRequestSize = IngestService.MAX_BODY_BYTES;
       config.startup.showJavalinBanner = false;
+      // A stop waits for the requests in flight: an increment the coalescer holds is answered 202 once
+      // Kafka has it, not cut off with an error that makes its client send it again.
+      config.jetty.modifyServer(server -> server.setStopTimeout(STOP_TIMEOUT.toMillis()));
 
       IngestRoutes.register(config.routes, ingest);
       ReadRoutes.register(config.routes, queries, router);

@@ -3,12 +3,22 @@ package dev.tally.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -87,6 +97,61 @@ class RestartIT {
         assertThat(response.status()).as(read + " " + response.body()).isEqualTo(200);
       }
       assertThat(client.counter("r3")).containsExactly(expected[3]);
+    }
+  }
+
+  /**
+   * Issue 12, item 16: a stop closed HTTP while the coalescer still held increments, so their clients
+   * saw an error and sent them again, and both copies counted. Now a stop answers what is in flight,
+   * so what was counted is exactly what was answered 202.
+   */
+  private static final int BATCH = 5_000;
+
+  @Test
+  void aStopUnderLoadAnswersEveryIncrementItCounts() throws Exception {
+    NodeSettings settings = new NodeSettings(Optional.empty(), Ports.free(), "localhost", Ports.free(), dataDir,
+        3, "stop-it-" + UUID.randomUUID(), "exactly_once_v2", 1, 10_000, 0, Map.of());
+    AtomicLong accepted = new AtomicLong();
+    List<Integer> otherAnswers = new CopyOnWriteArrayList<>();
+    TallyNode node = TallyNode.start(settings);
+    new TallyClient(node.httpPort()).awaitReady();
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(2)).build();
+    // Batches, so that a stop finds several in flight, each a few hundred milliseconds long.
+    String batch = "{\"counter\":\"stopping\"}\n".repeat(BATCH);
+    HttpRequest increment = HttpRequest.newBuilder(URI.create("http://localhost:" + node.httpPort() + "/v1/events"))
+        .timeout(Duration.ofSeconds(40)).POST(HttpRequest.BodyPublishers.ofString(batch)).build();
+    ExecutorService clients = Executors.newFixedThreadPool(4);
+    for (int c = 0; c < 4; c++) {
+      clients.submit(() -> {
+        while (true) {
+          try {
+            int status = http.send(increment, HttpResponse.BodyHandlers.discarding()).statusCode();
+            if (status == 202) {
+              accepted.addAndGet(BATCH);
+            } else {
+              otherAnswers.add(status);
+            }
+          } catch (IOException e) {
+            return null; // the listener is gone
+          }
+        }
+      });
+    }
+    await().atMost(Duration.ofSeconds(30)).until(() -> accepted.get() >= 20 * BATCH);
+    node.close();
+    clients.shutdown();
+    assertThat(clients.awaitTermination(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(otherAnswers).as("answers other than 202").allMatch(status -> status == 503);
+
+    try (TallyNode again = TallyNode.start(settings)) {
+      TallyClient client = new TallyClient(again.httpPort()).awaitReady();
+      // One more increment, and a read after it: its partition's earlier records are all counted then.
+      TallyClient.Response last = client.post("/v1/counters/stopping/increments", "{}");
+      assertThat(last.status()).isEqualTo(202);
+      TallyClient.Response read = client.get("/v1/counters/stopping?after=" + last.body().get("position").asText());
+      assertThat(read.status()).as(read.body().toString()).isEqualTo(200);
+      assertThat(read.body().get("total").longValue()).isEqualTo(accepted.get() + 1);
     }
   }
 }
