@@ -85,7 +85,7 @@ public final class TallyNode implements AutoCloseable {
   }
 
   private void startParts(NodeSettings settings) {
-    TallyConfig config = settings.topology();
+    TallyConfig config;
     if (settings.bootstrapServers().isPresent()) {
       bootstrapServers = settings.bootstrapServers().get();
     } else {
@@ -95,7 +95,10 @@ public final class TallyNode implements AutoCloseable {
       bootstrapServers = broker.bootstrapServers();
     }
     try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
-      TallyTopics.ensure(admin, config, settings.partitions());
+      TallyTopics.ensure(admin, settings.topology(), settings.partitions());
+      // As the topic has it, which on a cluster may differ from --partitions.
+      config = settings.topology().withIncrementsPartitions(
+          TallyTopics.partitions(admin, settings.topology().incrementsTopic()));
     }
 
     int httpPort = settings.httpPort() == 0 ? Ports.free() : settings.httpPort();

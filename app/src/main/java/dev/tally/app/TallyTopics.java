@@ -41,4 +41,16 @@ final class TallyTopics {
       }
     });
   }
+
+  /** How many partitions {@code topic} has. */
+  static int partitions(Admin admin, String topic) {
+    try {
+      return admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size();
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("cannot describe topic " + topic + ": " + e.getCause().getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while describing topic " + topic, e);
+    }
+  }
 }

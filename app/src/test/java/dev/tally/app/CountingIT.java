@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.zip.CRC32;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -145,6 +146,40 @@ class CountingIT {
       assertThat(last.getShards()).isEqualTo(16);
     });
     assertThat(client.get("/v1/counters/pinned").body().get("shards").intValue()).isEqualTo(16);
+  }
+
+  /**
+   * Issue 12, item 13: a Python producer (librdkafka's default partitioner, CRC32-based) put most
+   * counters' records where no read looks, and 505 of 600 counters read 0. Such records are re-routed
+   * to the task that owns their key.
+   */
+  @Test
+  void recordsInAnotherPartitionThanTheirKeysAreCountedToo() throws Exception {
+    IncrementEventSerde serde = new IncrementEventSerde();
+    try (KafkaProducer<String, byte[]> producer = plainProducer()) {
+      for (int c = 0; c < 600; c++) {
+        String counter = "crc:" + c;
+        CRC32 crc = new CRC32();
+        crc.update(counter.getBytes(StandardCharsets.UTF_8));
+        int partition = (int) (crc.getValue() % 6);
+        for (int i = 0; i < 3; i++) {
+          IncrementEvent event = IncrementEvent.newBuilder().setCounter(counter).setDelta(1).setEventTime(Instant.now())
+              .build();
+          producer.send(new ProducerRecord<>(TallyConfig.INCREMENTS_TOPIC, partition, counter, serde.encode(event)));
+        }
+      }
+      producer.flush();
+    }
+    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+      for (int c = 0; c < 600; c++) {
+        assertThat(client.counter("crc:" + c)[0]).as("crc:" + c).isEqualTo(3);
+      }
+    });
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      double rerouted = client.text("/metrics").lines().filter(line -> line.startsWith("kafka_stream_tally_rerouted_total{"))
+          .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
+      assertThat(rerouted).as("misplaced records re-routed").isGreaterThan(1_000);
+    });
   }
 
   /** Issue 12, item 10: each shard holds at most 2^63-1, their sum more; it used to answer 500. */

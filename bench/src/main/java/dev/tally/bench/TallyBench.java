@@ -246,7 +246,7 @@ public final class TallyBench {
     TallyConfig defaults = TallyConfig.defaults();
     TallyConfig withTopics = new TallyConfig(topic, "bench.dlq." + run, defaults.tiers(),
         defaults.hoppingWindows(), defaults.grace(), defaults.maxFutureSkew(), defaults.uniqueTiers(),
-        defaults.hllLgK(), shardTopic, Double.MAX_VALUE);
+        defaults.hllLgK(), shardTopic, Double.MAX_VALUE, PARTITIONS);
     TallyConfig config = workload == Workload.UNIFORM_NO_WINDOWS ? withTopics.withoutWindows() : withTopics;
     createTopic(config.dlqTopic());
     Path state = work.resolve("state-" + run);

@@ -17,13 +17,16 @@ import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.state.Stores;
 
 /**
  * The counting topology:
  *
  * <pre>
- * tally.increments -&gt; [increments-source] -&gt; [count] -&gt; [route-]
+ * tally.increments -&gt; [increments-source] -&gt; [placed] -&gt; [merge-rerouted] -&gt; [count] -&gt; [route-]
+ *     [increments-source] -&gt; [misplaced] -&gt; rerouted-repartition -&gt; [merge-rerouted]
+ *       (records a producer put outside their key's partition; only when the partition count is known)
  *     [count] stores: counter-totals (heads: totals and open buckets), counts-1s, counts-1m, counts-1h,
  *                     uniques-all (heads), uniques-1h, uniques-1d, stream-time, top-1s;
  *                     reads the global store shard-config
@@ -45,6 +48,11 @@ public final class CounterTopology {
 
   public static final String SOURCE = "increments-source";
   public static final String COUNT = "count";
+  /** Partition check: records in their key's partition, and the others, re-routed through {@link #REROUTED}. */
+  public static final String PLACED = "placed";
+  public static final String MISPLACED = "misplaced";
+  public static final String REROUTED = "rerouted";
+  public static final String MERGE_REROUTED = "merge-rerouted";
   public static final String ROUTE = "route-";
   public static final String DLQ_SINK = "dlq-sink";
   public static final String SHARD_CONFIG_SINK = "shard-config-sink";
@@ -92,8 +100,20 @@ public final class CounterTopology {
             TOP_RETENTION, Duration.ofSeconds(1), false), Serdes.String(), new TopCounters.TopCountersSerde())
         .withCachingDisabled());
 
-    KStream<String, CountOutput> outputs = builder
-        .stream(config.incrementsTopic(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(SOURCE))
+    KStream<byte[], byte[]> increments = builder
+        .stream(config.incrementsTopic(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(SOURCE));
+    if (config.incrementsPartitions() > 0) {
+      // Records a producer put where Kafka's default partitioner would not go to the task that owns
+      // their key, through a repartition topic; the others pay a hash at each check.
+      int partitions = config.incrementsPartitions();
+      KStream<byte[], byte[]> rerouted = increments
+          .process(() -> new PartitionCheck(partitions, false), Named.as(MISPLACED))
+          .repartition(Repartitioned.<byte[], byte[]>as(REROUTED)
+              .withKeySerde(Serdes.ByteArray()).withValueSerde(Serdes.ByteArray()));
+      increments = increments.process(() -> new PartitionCheck(partitions, true), Named.as(PLACED))
+          .merge(rerouted, Named.as(MERGE_REROUTED));
+    }
+    KStream<String, CountOutput> outputs = increments
         .process(() -> new CountProcessor(config), Named.as(COUNT), storeNames(config));
 
     outputs.split(Named.as(ROUTE))

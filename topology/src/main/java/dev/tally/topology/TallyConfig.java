@@ -18,6 +18,9 @@ import java.util.Optional;
  * @param hllLgK log2 of the buckets of each unique sketch, 4-21: 14 gives about 0.8% error in 8 KB
  * @param shardConfigTopic compacted topic of counter shard counts, written by the hot-counter detector
  * @param hotEventsPerSecond a counter whose rate per shard exceeds this gets four times the shards
+ * @param incrementsPartitions the partitions of {@code incrementsTopic}: a record found in another
+ *     partition than Kafka's default partitioner gives its key is re-routed to the task that owns the
+ *     key; 0 when not known, and nothing is checked
  */
 public record TallyConfig(
     String incrementsTopic,
@@ -29,7 +32,8 @@ public record TallyConfig(
     List<Tier> uniqueTiers,
     int hllLgK,
     String shardConfigTopic,
-    double hotEventsPerSecond) {
+    double hotEventsPerSecond,
+    int incrementsPartitions) {
 
   public static final String INCREMENTS_TOPIC = "tally.increments";
   public static final String DLQ_TOPIC = "tally.dlq";
@@ -48,6 +52,9 @@ public record TallyConfig(
   public TallyConfig {
     tiers = tiers.stream().sorted(Comparator.comparing(Tier::size)).toList();
     uniqueTiers = uniqueTiers.stream().sorted(Comparator.comparing(Tier::size)).toList();
+    if (incrementsPartitions < 0) {
+      throw new IllegalArgumentException("incrementsPartitions must be 0 (unknown) or more, got " + incrementsPartitions);
+    }
     if (hllLgK < 4 || hllLgK > 21) {
       throw new IllegalArgumentException("hllLgK must be in [4, 21], got " + hllLgK);
     }
@@ -83,19 +90,26 @@ public record TallyConfig(
             new Tier(StoreNames.UNIQUES_1D, Duration.ofDays(1), Duration.ofDays(400))),
         14,
         SHARD_CONFIG_TOPIC,
-        10_000);
+        10_000,
+        0);
   }
 
   /** These settings without any time window or windowed sketch: only all-time totals and uniques. */
   public TallyConfig withoutWindows() {
     return new TallyConfig(incrementsTopic, dlqTopic, List.of(), List.of(), grace, maxFutureSkew, List.of(),
-        hllLgK, shardConfigTopic, hotEventsPerSecond);
+        hllLgK, shardConfigTopic, hotEventsPerSecond, incrementsPartitions);
   }
 
   /** These settings with another hot-counter threshold. */
   public TallyConfig withHotEventsPerSecond(double eventsPerSecond) {
     return new TallyConfig(incrementsTopic, dlqTopic, tiers, hoppingWindows, grace, maxFutureSkew, uniqueTiers,
-        hllLgK, shardConfigTopic, eventsPerSecond);
+        hllLgK, shardConfigTopic, eventsPerSecond, incrementsPartitions);
+  }
+
+  /** These settings for an increments topic of {@code partitions} partitions. */
+  public TallyConfig withIncrementsPartitions(int partitions) {
+    return new TallyConfig(incrementsTopic, dlqTopic, tiers, hoppingWindows, grace, maxFutureSkew, uniqueTiers,
+        hllLgK, shardConfigTopic, hotEventsPerSecond, partitions);
   }
 
   /** The tier whose buckets are {@code size} long. */
