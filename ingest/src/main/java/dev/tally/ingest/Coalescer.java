@@ -111,7 +111,14 @@ public final class Coalescer implements EventSender, AutoCloseable {
   private void send(Pending merged) {
     IncrementEvent event = merged.waiters.size() == 1 ? merged.first
         : IncrementEvent.newBuilder(merged.first).setDelta(merged.delta).setEventTime(merged.latest).build();
-    sender.send(event).whenComplete((metadata, error) -> merged.waiters.forEach(waiter -> {
+    CompletableFuture<RecordMetadata> sent;
+    try {
+      sent = sender.send(event);
+    } catch (RuntimeException e) {
+      // Never out of the flusher's scheduled task, which would then stop: each waiter hears of it.
+      sent = CompletableFuture.failedFuture(e);
+    }
+    sent.whenComplete((metadata, error) -> merged.waiters.forEach(waiter -> {
       if (error != null) {
         waiter.completeExceptionally(error);
       } else {

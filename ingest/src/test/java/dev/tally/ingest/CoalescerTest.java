@@ -12,6 +12,7 @@ import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
@@ -29,6 +30,27 @@ class CoalescerTest {
     public synchronized CompletableFuture<RecordMetadata> send(IncrementEvent event) {
       sent.add(event);
       return CompletableFuture.completedFuture(new RecordMetadata(new TopicPartition("t", 0), sent.size(), 0, 0, 0, 0));
+    }
+  }
+
+  /** Issue 12, item 11: a send that threw once stopped the flusher, and every later increment waited out 30 s. */
+  @Test
+  void aSendThatThrowsFailsItsWaitersAndTheFlusherGoesOn() {
+    AtomicInteger calls = new AtomicInteger();
+    Recorder recorder = new Recorder();
+    EventSender flaky = event -> {
+      if (calls.incrementAndGet() == 1) {
+        throw new IllegalStateException("first send fails");
+      }
+      return recorder.send(event);
+    };
+    try (Coalescer coalescer = new Coalescer(flaky, Duration.ofMillis(5))) {
+      CompletableFuture<RecordMetadata> first = coalescer.send(event("a", 1, T));
+      await().atMost(Duration.ofSeconds(10)).until(first::isDone);
+      assertThat(first).isCompletedExceptionally();
+      CompletableFuture<RecordMetadata> second = coalescer.send(event("a", 1, T));
+      await().atMost(Duration.ofSeconds(10)).until(second::isDone);
+      assertThat(second).isCompletedWithValueMatching(metadata -> metadata.offset() == 1);
     }
   }
 
