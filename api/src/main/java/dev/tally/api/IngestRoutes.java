@@ -2,8 +2,11 @@ package dev.tally.api;
 
 import dev.tally.ingest.IngestService;
 import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
+import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
 /** Writes: single increments and batches, answered once Kafka has them, without a thread waiting for it. */
 final class IngestRoutes {
@@ -13,13 +16,39 @@ final class IngestRoutes {
   static void register(RoutesConfig routes, IngestService ingest) {
     // Parsed on the request thread; the acknowledgement is awaited without holding it.
     routes.post("/v1/counters/{id}/increments", ctx -> {
-      CompletableFuture<IngestService.Result> result = ingest.increment(ctx.pathParam("id"), ctx.body());
-      ctx.future(() -> result.thenAccept(accepted -> ctx.status(HttpStatus.ACCEPTED).json(accepted)));
+      boolean durable = durable(ctx);
+      CompletableFuture<IngestService.Result> result = ingest.increment(ctx.pathParam("id"), ctx.body(), durable);
+      answer(ctx, result, accepted -> ctx.status(HttpStatus.ACCEPTED).json(accepted));
     });
     routes.post("/v1/events", ctx -> {
-      CompletableFuture<IngestService.Result> result = ingest.batch(ctx.bodyInputStream());
-      ctx.future(() -> result.thenAccept(answer ->
-          ctx.status(answer.accepted() == 0 ? HttpStatus.BAD_REQUEST : HttpStatus.ACCEPTED).json(answer)));
+      boolean durable = durable(ctx);
+      CompletableFuture<IngestService.Result> result = ingest.batch(ctx.bodyInputStream(), durable);
+      answer(ctx, result, answer ->
+          ctx.status(answer.accepted() == 0 ? HttpStatus.BAD_REQUEST : HttpStatus.ACCEPTED).json(answer));
     });
+  }
+
+  /** Renders {@code result} at once if it is already there (an async dispatch costs a millisecond), else when it is. */
+  private static void answer(Context ctx, CompletableFuture<IngestService.Result> result,
+      Consumer<IngestService.Result> render) {
+    if (result.isDone() && !result.isCompletedExceptionally()) {
+      render.accept(result.join());
+    } else {
+      ctx.future(() -> result.thenAccept(render));
+    }
+  }
+
+  /**
+   * False when the client asked for {@code Prefer: respond-async} (RFC 7240): then the answer comes once
+   * the events are handed to the producer, before Kafka has them, and says so.
+   */
+  private static boolean durable(Context ctx) {
+    String prefer = ctx.header("Prefer");
+    if (prefer != null && Arrays.stream(prefer.split(",")).map(String::strip)
+        .anyMatch(preference -> preference.equalsIgnoreCase("respond-async"))) {
+      ctx.header("Preference-Applied", "respond-async");
+      return false;
+    }
+    return true;
   }
 }

@@ -14,6 +14,7 @@ import dev.tally.query.Router;
 import dev.tally.query.StoreCopies;
 import dev.tally.topology.CounterTopology;
 import dev.tally.topology.TallyConfig;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
@@ -133,8 +134,10 @@ public final class TallyNode implements AutoCloseable {
 
     ShardCounts shardCounts = new ShardCounts(bootstrapServers, config.shardConfigTopic());
     started.push(shardCounts);
-    TallyProducer producer = new TallyProducer(
-        Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers), config.incrementsTopic(), shardCounts::of);
+    // No linger: a lone increment is sent at once. Under load, records still batch while earlier requests
+    // are in flight, and a hot counter's increments merge in the coalescer first.
+    TallyProducer producer = new TallyProducer(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+        ProducerConfig.LINGER_MS_CONFIG, 0), config.incrementsTopic(), shardCounts::of);
     started.push(producer);
     Coalescer coalescer = new Coalescer(producer, Coalescer.DEFAULT_INTERVAL);
     started.push(coalescer);
@@ -163,6 +166,9 @@ public final class TallyNode implements AutoCloseable {
     gcMetrics.bindTo(metrics);
     started.push(gcMetrics);
     new ProcessorMetrics().bindTo(metrics);
+    FunctionCounter.builder("tally.ingest.unacknowledged.failed", ingest, IngestService::unacknowledgedFailures)
+        .description("events answered before Kafka acknowledged them (Prefer: respond-async) that Kafka refused")
+        .register(metrics);
     http = new HttpApi(ingest, pins, queries, router, config, metrics,
         () -> new Readiness(streams.state(), progress.stalled()));
     started.push(http);

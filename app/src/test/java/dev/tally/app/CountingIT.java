@@ -13,6 +13,10 @@ import dev.tally.schemas.ShardConfigSerde;
 import dev.tally.topology.DeadLetters;
 import dev.tally.topology.TallyConfig;
 import java.math.BigInteger;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -180,6 +184,25 @@ class CountingIT {
           .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
       assertThat(rerouted).as("misplaced records re-routed").isGreaterThan(1_000);
     });
+  }
+
+  /** Issue 13: with Prefer: respond-async the answer comes before Kafka's acknowledgement, and says so. */
+  @Test
+  void respondAsyncAnswersAtOnceSaysItIsNotDurableAndCounts() throws Exception {
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    for (int i = 0; i < 50; i++) {
+      HttpResponse<String> response = http.send(HttpRequest.newBuilder(
+              URI.create("http://localhost:" + node.httpPort() + "/v1/counters/fast/increments"))
+          .header("Content-Type", "application/json").header("Prefer", "respond-async")
+          .POST(HttpRequest.BodyPublishers.ofString("{\"delta\":2}")).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(response.statusCode()).isEqualTo(202);
+      assertThat(response.headers().firstValue("Preference-Applied")).hasValue("respond-async");
+      assertThat(response.body()).contains("\"position\":null").contains("\"durable\":false");
+    }
+    TallyClient.Response durable = client.post("/v1/counters/fast/increments", "{\"delta\":1}");
+    assertThat(durable.body().get("durable").booleanValue()).isTrue();
+    assertThat(durable.body().get("position").isTextual()).isTrue();
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(client.counter("fast")[0]).isEqualTo(101));
   }
 
   /** Issue 12, item 10: each shard holds at most 2^63-1, their sum more; it used to answer 500. */

@@ -4,9 +4,11 @@ import dev.tally.schemas.IncrementEvent;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -17,11 +19,15 @@ import org.apache.kafka.clients.producer.RecordMetadata;
  * Merges increments of the same counter that arrive within a short interval (default 5 ms) into one event
  * with the summed delta, before sending. Only events without {@code item} and {@code eventId} merge, and
  * only with events of the same sign and the same second of event time, so totals, increments, decrements
- * and 1-second buckets stay exact. The trade-off: an event waits up to one interval longer, and the
- * topology sees (and rates) one event per merge, not one per increment. Every caller's future completes
- * when the merged event is acknowledged; the merged event carries the newest event time of its second.
- * Batches are sent in the order they were taken, also when a sum that would overflow sends the pending
- * batch early. Thread-safe.
+ * and 1-second buckets stay exact.
+ *
+ * <p>It adapts to load: the first event of a key in an interval is sent at once, and only the events of
+ * that key that follow it within the interval wait and merge. So a counter written now and then never
+ * waits, and a hot one costs at most two sends per interval. The trade-off for a hot counter: an event
+ * waits up to one interval longer, and the topology sees (and rates) one event per merge, not one per
+ * increment. Every caller's future completes when the event that carried its increment is acknowledged;
+ * a merged event carries the newest event time of its second. Sends leave in the order they were taken,
+ * also when a sum that would overflow sends the pending batch early. Thread-safe.
  */
 public final class Coalescer implements EventSender, AutoCloseable {
 
@@ -47,6 +53,8 @@ public final class Coalescer implements EventSender, AutoCloseable {
   private final ScheduledExecutorService flusher;
   /** In order of each entry's first event, so a flush keeps the events' order: lateness depends on it. */
   private Map<Key, Pending> pending = new LinkedHashMap<>();
+  /** Keys sent at once in the current interval: their next events wait and merge. */
+  private Set<Key> sentThisInterval = new HashSet<>();
   /** Held while a batch is taken and sent, so batches leave in the order they were taken. */
   private final Object sendOrder = new Object();
 
@@ -69,23 +77,32 @@ public final class Coalescer implements EventSender, AutoCloseable {
     Key key = new Key(event.getCounter(), Math.floorDiv(event.getEventTime().toEpochMilli(), 1000),
         event.getDelta() < 0);
     while (true) {
+      boolean now = false;
       synchronized (this) {
         Pending merged = pending.get(key);
-        if (merged == null) {
+        if (merged == null && sentThisInterval.add(key)) {
+          now = true;
+        } else if (merged == null) {
           merged = new Pending(event);
           pending.put(key, merged);
           merged.waiters.add(result);
           return result;
-        }
-        long delta = merged.delta + event.getDelta();
-        // Same sign: the sum overflowed if its sign flipped.
-        if ((delta < 0) == (event.getDelta() < 0)) {
-          merged.delta = delta;
-          if (event.getEventTime().isAfter(merged.latest)) {
-            merged.latest = event.getEventTime();
+        } else {
+          long delta = merged.delta + event.getDelta();
+          // Same sign: the sum overflowed if its sign flipped.
+          if ((delta < 0) == (event.getDelta() < 0)) {
+            merged.delta = delta;
+            if (event.getEventTime().isAfter(merged.latest)) {
+              merged.latest = event.getEventTime();
+            }
+            merged.waiters.add(result);
+            return result;
           }
-          merged.waiters.add(result);
-          return result;
+        }
+      }
+      if (now) {
+        synchronized (sendOrder) {
+          return sendNow(event);
         }
       }
       // The sum would not fit: send what is pending first, in order, then start afresh with this event.
@@ -99,10 +116,12 @@ public final class Coalescer implements EventSender, AutoCloseable {
       Map<Key, Pending> batch;
       synchronized (this) {
         if (pending.isEmpty()) {
+          sentThisInterval = new HashSet<>();
           return;
         }
         batch = pending;
         pending = new LinkedHashMap<>();
+        sentThisInterval = new HashSet<>();
       }
       batch.values().forEach(this::send);
     }
@@ -111,20 +130,23 @@ public final class Coalescer implements EventSender, AutoCloseable {
   private void send(Pending merged) {
     IncrementEvent event = merged.waiters.size() == 1 ? merged.first
         : IncrementEvent.newBuilder(merged.first).setDelta(merged.delta).setEventTime(merged.latest).build();
-    CompletableFuture<RecordMetadata> sent;
-    try {
-      sent = sender.send(event);
-    } catch (RuntimeException e) {
-      // Never out of the flusher's scheduled task, which would then stop: each waiter hears of it.
-      sent = CompletableFuture.failedFuture(e);
-    }
-    sent.whenComplete((metadata, error) -> merged.waiters.forEach(waiter -> {
+    sendNow(event).whenComplete((metadata, error) -> merged.waiters.forEach(waiter -> {
       if (error != null) {
         waiter.completeExceptionally(error);
       } else {
         waiter.complete(metadata);
       }
     }));
+  }
+
+  /** Sends {@code event}; a send that throws is a failed future, never out of the flusher's task. */
+  private CompletableFuture<RecordMetadata> sendNow(IncrementEvent event) {
+    try {
+      return sender.send(event);
+    } catch (RuntimeException e) {
+      // A scheduled task that throws is never run again.
+      return CompletableFuture.failedFuture(e);
+    }
   }
 
   @Override

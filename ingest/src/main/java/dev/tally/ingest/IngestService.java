@@ -17,7 +17,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.LongAdder;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The logic behind the HTTP ingest endpoints: parse and validate, then send (through {@link TallyProducer},
@@ -33,7 +36,10 @@ public final class IngestService {
   /** At most this many rejections are listed in a batch response; the count covers all. */
   static final int MAX_LISTED_REJECTIONS = 100;
 
+  private static final Logger log = LoggerFactory.getLogger(IngestService.class);
+
   private final EventSender producer;
+  private final LongAdder unacknowledgedFailures = new LongAdder();
   private final Clock clock;
   private final Duration sendTimeout;
   private final Duration maxFutureSkew;
@@ -53,33 +59,38 @@ public final class IngestService {
 
   /**
    * How many events of a request were accepted and rejected, with the first rejections listed, and the
-   * position token of the accepted ones (pass it as {@code after} to read your writes).
+   * position token of the accepted ones (pass it as {@code after} to read your writes). {@code durable}
+   * is false for an answer given before Kafka acknowledged the events ({@code Prefer: respond-async});
+   * such an answer has no position.
    */
-  public record Result(int accepted, int rejected, List<Rejection> errors, String position) {}
+  public record Result(int accepted, int rejected, List<Rejection> errors, String position, boolean durable) {}
 
   /**
    * Accepts one increment of {@code counter}; {@code body} is a JSON object or empty.
    *
+   * @param durable answer once Kafka acknowledged the event (true), or once it is handed to the
+   *     producer (false: {@code Prefer: respond-async})
    * @throws InvalidEventException if the body or counter is invalid
    * @return the result once Kafka has the event; failed with {@link IngestUnavailableException} if Kafka
    *     did not acknowledge it in time
    */
-  public CompletableFuture<Result> increment(String counter, String body) {
+  public CompletableFuture<Result> increment(String counter, String body, boolean durable) {
     JsonNode node = body == null || body.isBlank() ? json.createObjectNode() : readJson(body);
     IncrementEvent event = EventParser.parse(node, counter, clock.instant(), maxFutureSkew);
-    return acknowledged(List.of(producer.send(event))).thenApply(position -> new Result(1, 0, List.of(), position));
+    return answer(List.of(producer.send(event)), 0, List.of(), durable);
   }
 
   /**
    * Accepts a batch: a JSON array of event objects, or NDJSON (one object per line), read as it
    * arrives (see {@link BatchReader}). Valid events are sent even if others are rejected.
    *
+   * @param durable as for {@link #increment}
    * @throws InvalidEventException if the body is not an array or NDJSON, or is empty
    * @throws TooLargeException past {@link #MAX_BATCH} events or {@link #MAX_BODY_BYTES} bytes
    * @return the result once Kafka has the events; failed with {@link IngestUnavailableException} if
    *     Kafka did not acknowledge them in time
    */
-  public CompletableFuture<Result> batch(InputStream body) {
+  public CompletableFuture<Result> batch(InputStream body, boolean durable) {
     BatchReader.Batch batch = new BatchReader(json, MAX_BATCH, MAX_BODY_BYTES).read(body);
     List<JsonNode> nodes = batch.events();
     if (nodes.isEmpty()) {
@@ -100,7 +111,7 @@ public final class IngestService {
     }
     rejections.sort(Comparator.comparingInt(Rejection::index));
     List<Rejection> listed = List.copyOf(rejections.subList(0, Math.min(rejections.size(), MAX_LISTED_REJECTIONS)));
-    return acknowledged(sends).thenApply(position -> new Result(sends.size(), rejections.size(), listed, position));
+    return answer(sends, rejections.size(), listed, durable);
   }
 
   private JsonNode readJson(String body) {
@@ -109,6 +120,30 @@ public final class IngestService {
     } catch (JsonProcessingException e) {
       throw new InvalidEventException("body is not valid JSON: " + e.getOriginalMessage());
     }
+  }
+
+  /**
+   * The answer to a request whose accepted events are {@code sends}: once Kafka acknowledged them all
+   * ({@code durable}), or at once, before it has; then a send that fails later is counted in
+   * {@link #unacknowledgedFailures} and logged, since no client hears of it.
+   */
+  private CompletableFuture<Result> answer(List<CompletableFuture<RecordMetadata>> sends, int rejected,
+      List<Rejection> listed, boolean durable) {
+    if (durable) {
+      return acknowledged(sends).thenApply(position -> new Result(sends.size(), rejected, listed, position, true));
+    }
+    sends.forEach(send -> send.whenComplete((metadata, error) -> {
+      if (error != null) {
+        unacknowledgedFailures.increment();
+        log.warn("an event answered before Kafka acknowledged it was lost: {}", error.toString());
+      }
+    }));
+    return CompletableFuture.completedFuture(new Result(sends.size(), rejected, listed, null, false));
+  }
+
+  /** Events answered before Kafka acknowledged them ({@code Prefer: respond-async}) that Kafka then refused. */
+  public long unacknowledgedFailures() {
+    return unacknowledgedFailures.sum();
   }
 
   /**

@@ -39,19 +39,38 @@ class CoalescerTest {
     AtomicInteger calls = new AtomicInteger();
     Recorder recorder = new Recorder();
     EventSender flaky = event -> {
-      if (calls.incrementAndGet() == 1) {
-        throw new IllegalStateException("first send fails");
+      if (calls.incrementAndGet() == 2) {
+        throw new IllegalStateException("the flusher's first send fails");
       }
       return recorder.send(event);
     };
-    try (Coalescer coalescer = new Coalescer(flaky, Duration.ofMillis(5))) {
-      CompletableFuture<RecordMetadata> first = coalescer.send(event("a", 1, T));
-      await().atMost(Duration.ofSeconds(10)).until(first::isDone);
-      assertThat(first).isCompletedExceptionally();
-      CompletableFuture<RecordMetadata> second = coalescer.send(event("a", 1, T));
-      await().atMost(Duration.ofSeconds(10)).until(second::isDone);
-      assertThat(second).isCompletedWithValueMatching(metadata -> metadata.offset() == 1);
+    try (Coalescer coalescer = new Coalescer(flaky, Duration.ofMillis(200))) {
+      assertThat(coalescer.send(event("a", 1, T))).as("sent at once").isCompleted();
+      CompletableFuture<RecordMetadata> held = coalescer.send(event("a", 1, T));
+      await().atMost(Duration.ofSeconds(10)).until(held::isDone);
+      assertThat(held).isCompletedExceptionally();
+      coalescer.send(event("a", 1, T));
+      CompletableFuture<RecordMetadata> heldAgain = coalescer.send(event("a", 1, T));
+      await().atMost(Duration.ofSeconds(10)).until(heldAgain::isDone);
+      assertThat(heldAgain).as("the flusher still runs").isCompletedWithValueMatching(metadata -> metadata != null);
     }
+  }
+
+  /** Issue 13: a counter written now and then never waits; only a hot one's events merge. */
+  @Test
+  void aQuietCounterIsSentAtOnceAndOnlyWhatFollowsWithinTheIntervalWaits() {
+    Recorder recorder = new Recorder();
+    try (Coalescer coalescer = new Coalescer(recorder, Duration.ofHours(1))) {
+      assertThat(coalescer.send(event("quiet", 1, T))).isCompleted();
+      CompletableFuture<RecordMetadata> second = coalescer.send(event("quiet", 2, T));
+      CompletableFuture<RecordMetadata> third = coalescer.send(event("quiet", 3, T));
+      assertThat(second).isNotDone();
+      coalescer.flush();
+      assertThat(second).isCompleted();
+      assertThat(third).isCompleted();
+      assertThat(coalescer.send(event("quiet", 4, T))).as("a new interval: at once again").isCompleted();
+    }
+    assertThat(recorder.sent).extracting(IncrementEvent::getDelta).containsExactly(1L, 5L, 4L);
   }
 
   @Test
@@ -65,7 +84,8 @@ class CoalescerTest {
       futures.add(coalescer.send(event("a", 1, T.plusSeconds(1))));
       futures.add(coalescer.send(event("b", 7, T)));
       futures.add(coalescer.send(IncrementEvent.newBuilder(event("a", 1, T)).setItem("u1").build()));
-      assertThat(futures.get(0)).as("held until the flush").isNotDone();
+      assertThat(futures.get(0)).as("the first of its key in the interval: sent at once").isDone();
+      assertThat(futures.get(1)).as("held until the flush").isNotDone();
       assertThat(futures.get(5)).as("an item is never held").isDone();
       futures.add(coalescer.send(event("c", Long.MAX_VALUE, T)));
       futures.add(coalescer.send(event("c", 1, T)));
@@ -74,8 +94,8 @@ class CoalescerTest {
 
     assertThat(futures).allMatch(f -> f.isDone() && !f.isCompletedExceptionally());
     assertThat(recorder.sent).extracting(e -> e.getCounter() + ":" + e.getDelta())
-        .as("merged, in order of each merge's first event; the item event is never held")
-        .containsExactly("a:1", "a:5", "a:-4", "a:1", "b:7", "c:" + Long.MAX_VALUE, "c:1");
+        .as("the first of each key at once, then the merges of what followed, in order of their first event")
+        .containsExactly("a:2", "a:-4", "a:1", "b:7", "a:1", "c:" + Long.MAX_VALUE, "a:3", "c:1");
     long sum = recorder.sent.stream().filter(e -> e.getCounter().equals("a")).mapToLong(IncrementEvent::getDelta).sum();
     assertThat(sum).isEqualTo(2 + 3 - 4 + 1 + 1);
   }
@@ -90,7 +110,9 @@ class CoalescerTest {
       coalescer.send(event("a", 1, T));
       coalescer.flush();
     }
-    assertThat(recorder.sent).extracting(IncrementEvent::getEventTime).containsExactly(T.plusMillis(800));
+    assertThat(recorder.sent).extracting(IncrementEvent::getEventTime)
+        .as("the first at once; the two that followed merged, with the newer time")
+        .containsExactly(T.plusMillis(300), T.plusMillis(800));
   }
 
   /**
@@ -103,8 +125,8 @@ class CoalescerTest {
     CountDownLatch sendingBatch = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     Queue<String> sent = new ConcurrentLinkedQueue<>();
-    EventSender slowOnA = event -> {
-      if (event.getCounter().equals("a")) {
+    EventSender slowOnTheBatch = event -> {
+      if (event.getCounter().equals("a") && event.getDelta() == 2) {
         sendingBatch.countDown();
         try {
           release.await();
@@ -115,8 +137,11 @@ class CoalescerTest {
       sent.add(event.getCounter() + ":" + event.getDelta());
       return CompletableFuture.completedFuture(null);
     };
-    try (Coalescer coalescer = new Coalescer(slowOnA, Duration.ofHours(1))) {
+    try (Coalescer coalescer = new Coalescer(slowOnTheBatch, Duration.ofHours(1))) {
+      // The first event of each key goes at once; the second of each is held.
       coalescer.send(event("a", 1, T));
+      coalescer.send(event("a", 2, T));
+      coalescer.send(event("c", 1, T));
       coalescer.send(event("c", Long.MAX_VALUE, T));
       Thread overflowing = new Thread(() -> coalescer.send(event("c", 1, T)));
       overflowing.start();
@@ -130,7 +155,7 @@ class CoalescerTest {
       flushing.join();
       coalescer.flush();
     }
-    assertThat(sent).containsExactly("a:1", "c:" + Long.MAX_VALUE, "c:1");
+    assertThat(sent).containsExactly("a:1", "c:1", "a:2", "c:" + Long.MAX_VALUE, "c:1");
   }
 
   private static IncrementEvent event(String counter, long delta, Instant time) {

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# The HTTP paths, measured as a client sees them, with Redis beside them in the same run.
+#   bench/http.sh [--quick]     table on stdout, raw figures in bench/results/http-latest.json
+#
+# Starts `tally serve` (embedded broker) on free ports and loads it with wrk (keep-alive connections):
+# single increments at 1 and 64 clients, the same with `Prefer: respond-async`, batches of 1,000 events
+# at 4 clients, and point, trailing-window and uniques reads at 1 and 16 clients. Then, if redis-server
+# is installed (the script tries `apt-get install redis-server wrk` and says so if it cannot), Redis with
+# AOF every second under redis-benchmark: INCRBY unpipelined and with -P 64 over 1M keys, a hot key,
+# PFADD, GET and PFCOUNT.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+duration=10s
+[[ "${1:-}" == "--quick" ]] && duration=4s
+
+if ! command -v wrk > /dev/null || ! command -v redis-server > /dev/null; then
+  echo "installing wrk and redis-server from Debian packages..." >&2
+  (apt-get install -y -q wrk redis-server redis-tools > /dev/null 2>&1 \
+    || (apt-get update -q > /dev/null 2>&1 && apt-get install -y -q wrk redis-server redis-tools > /dev/null 2>&1)) \
+    || echo "could not install wrk/redis-server; Redis is left out of this run" >&2
+fi
+command -v wrk > /dev/null || { echo "wrk is required" >&2; exit 1; }
+
+mvn -B -q -DskipTests package -pl app -am >&2
+work="$(mktemp -d)"
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+http_port="$(free_port)"
+kafka_port="$(free_port)"
+redis_port="$(free_port)"
+cleanup() {
+  [[ -n "${tally_pid:-}" ]] && kill "$tally_pid" 2> /dev/null && wait "$tally_pid" 2> /dev/null || true
+  [[ -n "${redis_pid:-}" ]] && kill "$redis_pid" 2> /dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+java -Xmx1g -jar app/target/tally.jar serve --data-dir "$work/data" --port "$http_port" \
+  --kafka-port "$kafka_port" --application-id "bench-http" > "$work/tally.log" 2>&1 &
+tally_pid=$!
+base="http://localhost:$http_port"
+for _ in $(seq 1 240); do
+  curl -sf "$base/health/ready" > /dev/null 2>&1 && break
+  sleep 0.5
+done
+curl -sf "$base/health/ready" > /dev/null || { echo "tally did not become ready; log: $work/tally.log" >&2; tail -20 "$work/tally.log" >&2; exit 1; }
+
+# wrk scripts: single increments to random counters of 10,000; batches; reads.
+cat > "$work/inc.lua" << 'EOF'
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"delta":1}'
+request = function()
+  return wrk.format(nil, "/v1/counters/bench:c" .. math.random(0, 9999) .. "/increments")
+end
+EOF
+sed 's/wrk.body = /wrk.headers["Prefer"] = "respond-async"\nwrk.body = /' "$work/inc.lua" > "$work/async.lua"
+cat > "$work/batch.lua" << 'EOF'
+wrk.method = "POST"
+wrk.path = "/v1/events"
+wrk.headers["Content-Type"] = "application/x-ndjson"
+local lines = {}
+for i = 1, 1000 do
+  lines[i] = '{"counter":"bench:b' .. math.random(0, 99999) .. '","delta":1}'
+end
+wrk.body = table.concat(lines, "\n")
+EOF
+# Something to read: counters with items.
+for i in $(seq 0 9); do
+  body=""
+  for j in $(seq 1 100); do body+="{\"counter\":\"bench:r$i\",\"item\":\"u$j\"}"$'\n'; done
+  curl -sf -X POST -H 'Content-Type: application/x-ndjson' --data-binary "$body" "$base/v1/events" > /dev/null
+done
+
+results="$work/results.tsv"
+: > "$results"
+# name, connections, threads, path or script, events per request
+run() {
+  local name=$1 connections=$2 threads=$3 target=$4 per=$5 out
+  if [[ "$target" == *.lua ]]; then
+    out="$(wrk -t"$threads" -c"$connections" -d"$duration" --latency -s "$work/$target" "$base" 2>&1)"
+  else
+    out="$(wrk -t"$threads" -c"$connections" -d"$duration" --latency "$base$target" 2>&1)"
+  fi
+  python3 - "$name" "$per" "$out" >> "$results" << 'EOF'
+import re, sys
+name, per, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+def ms(v):
+    m = re.match(r"([\d.]+)(us|ms|s)", v)
+    return float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)]
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+pct = {p: ms(v) for p, v in re.findall(r"^\s+(50|90|99)%\s+(\S+)", out, re.M)}
+errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+print("\t".join([name, f"{rps:.0f}", f"{rps * per:.0f}", f"{pct.get('50', 0):.2f}", f"{pct.get('90', 0):.2f}",
+                 f"{pct.get('99', 0):.2f}", errors.group(1) if errors else "0"]))
+EOF
+}
+run "increment, 1 client" 1 1 inc.lua 1
+run "increment, 64 clients" 64 2 inc.lua 1
+run "increment respond-async, 1 client" 1 1 async.lua 1
+run "increment respond-async, 64 clients" 64 2 async.lua 1
+run "batch of 1,000, 4 clients" 4 2 batch.lua 1000
+run "point read, 1 client" 1 1 /v1/counters/bench:r1 1
+run "point read, 16 clients" 16 2 /v1/counters/bench:r1 1
+run "last PT15M, 16 clients" 16 2 "/v1/counters/bench:r1/last?window=PT15M" 1
+run "uniques P1D, 16 clients" 16 2 "/v1/counters/bench:r1/uniques?window=P1D" 1
+kill "$tally_pid" && wait "$tally_pid" 2> /dev/null || true
+tally_pid=""
+
+if command -v redis-server > /dev/null && command -v redis-benchmark > /dev/null; then
+  redis-server --port "$redis_port" --dir "$work" --appendonly yes --appendfsync everysec --save "" \
+    > "$work/redis.log" 2>&1 &
+  redis_pid=$!
+  for _ in $(seq 1 50); do redis-cli -p "$redis_port" ping > /dev/null 2>&1 && break; sleep 0.1; done
+  redis_run() {
+    local name=$1; shift
+    local csv
+    csv="$(redis-benchmark -p "$redis_port" -n 200000 -r 1000000 --csv "$@" 2>/dev/null | tail -1)"
+    python3 - "$name" "$csv" >> "$results" << 'EOF'
+import csv, sys
+row = next(csv.reader([sys.argv[2]]))
+# "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
+print("\t".join(["redis: " + sys.argv[1], f"{float(row[1]):.0f}", f"{float(row[1]):.0f}", row[4], row[5], row[6], "0"]))
+EOF
+  }
+  redis_run "INCRBY over 1M keys, 1 client" -c 1 INCRBY 'key:__rand_int__' 1
+  redis_run "INCRBY over 1M keys, 50 clients" -c 50 INCRBY 'key:__rand_int__' 1
+  redis_run "INCRBY over 1M keys, -P 64" -c 50 -P 64 INCRBY 'key:__rand_int__' 1
+  redis_run "INCRBY one hot key, 50 clients" -c 50 INCRBY hot 1
+  redis_run "PFADD, 50 clients" -c 50 PFADD hll 'item:__rand_int__'
+  redis_run "GET, 1 client" -c 1 GET 'key:__rand_int__'
+  redis_run "GET, 16 clients" -c 16 GET 'key:__rand_int__'
+  redis_run "PFCOUNT, 16 clients" -c 16 PFCOUNT hll
+fi
+
+mkdir -p bench/results
+python3 - "$results" bench/results/http-latest.json << 'EOF'
+import json, sys
+rows = [line.rstrip("\n").split("\t") for line in open(sys.argv[1]) if line.strip()]
+keys = ["requestsPerSecond", "eventsPerSecond", "p50Ms", "p90OrP95Ms", "p99Ms", "non2xx"]
+out = {r[0]: dict(zip(keys, [float(x) for x in r[1:]])) for r in rows}
+json.dump(out, open(sys.argv[2], "w"), indent=2)
+print(f"{'what':44} {'req/s':>10} {'events/s':>10} {'p50 ms':>8} {'p90/95':>8} {'p99 ms':>8} {'non-2xx':>8}")
+for r in rows:
+    print(f"{r[0]:44} {float(r[1]):>10,.0f} {float(r[2]):>10,.0f} {float(r[3]):>8.2f} {float(r[4]):>8.2f} {float(r[5]):>8.2f} {r[6]:>8}")
+print("(wrk reports p90, redis-benchmark p95)")
+EOF
