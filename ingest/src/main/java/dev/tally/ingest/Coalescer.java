@@ -21,9 +21,11 @@ import org.apache.kafka.clients.producer.RecordMetadata;
  * only with events of the same sign and the same second of event time, so totals, increments, decrements
  * and 1-second buckets stay exact.
  *
- * <p>It adapts to load: the first event of a key in an interval is sent at once, and only the events of
- * that key that follow it within the interval wait and merge. So a counter written now and then never
- * waits, and a hot one costs at most two sends per interval. The trade-off for a hot counter: an event
+ * <p>It adapts to load: while nothing waits, the first event of a key in an interval is sent at once;
+ * the events of that key that follow it within the interval wait and merge, and so does every event
+ * after one that waits, so that none overtakes another (a batch of history depends on that order for
+ * lateness). So a counter written now and then never waits, and a hot one costs at most two sends per
+ * interval. The trade-off for a hot counter: an event
  * waits up to one interval longer, and the topology sees (and rates) one event per merge, not one per
  * increment. Every caller's future completes when the event that carried its increment is acknowledged;
  * a merged event carries the newest event time of its second. Sends leave in the order they were taken,
@@ -71,7 +73,11 @@ public final class Coalescer implements EventSender, AutoCloseable {
   @Override
   public CompletableFuture<RecordMetadata> send(IncrementEvent event) {
     if (event.getItem() != null || event.getEventId() != null) {
-      return sender.send(event);
+      // Never merged, and never ahead of what waits.
+      synchronized (sendOrder) {
+        flush();
+        return sendNow(event);
+      }
     }
     CompletableFuture<RecordMetadata> result = new CompletableFuture<>();
     Key key = new Key(event.getCounter(), Math.floorDiv(event.getEventTime().toEpochMilli(), 1000),
@@ -80,7 +86,7 @@ public final class Coalescer implements EventSender, AutoCloseable {
       boolean now = false;
       synchronized (this) {
         Pending merged = pending.get(key);
-        if (merged == null && sentThisInterval.add(key)) {
+        if (merged == null && pending.isEmpty() && sentThisInterval.add(key)) {
           now = true;
         } else if (merged == null) {
           merged = new Pending(event);
