@@ -16,19 +16,22 @@ import dev.tally.query.StateUnavailableException;
 import dev.tally.query.StoreSerdes;
 import dev.tally.topology.TallyConfig;
 import io.javalin.Javalin;
+import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
 import io.javalin.json.JavalinJackson;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP API of DESIGN.md: routes grouped by resource ({@link IngestRoutes}, {@link ReadRoutes},
- * {@link AdminRoutes}, {@link HealthRoutes}, and {@link InternalRoutes} between instances). Handlers
+ * {@link AdminRoutes}, {@link HealthRoutes}) on the public port, and {@link InternalRoutes} between
+ * instances on a port and thread pool of their own. Handlers
  * parse, call one service method and render; errors become JSON {@code {"error": "..."}}: 400 for bad
  * input, 413 for a body over a limit, 404 for an unknown route, 503 with {@code Retry-After} while Kafka or the state is
  * unavailable, and 500 only for a bug.
@@ -41,30 +44,37 @@ public final class HttpApi implements AutoCloseable {
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(35);
 
   private final Javalin app;
+  private final Javalin internal;
 
   /**
    * @param metrics served at {@code /metrics} in the Prometheus text format
    */
   public HttpApi(IngestService ingest, ShardPins pins, CounterQueries queries, Router router,
       TallyConfig tallyConfig, PrometheusMeterRegistry metrics, Supplier<Readiness> readiness) {
-    FetchCodec codec = new FetchCodec(new StoreSerdes(tallyConfig));
-    this.app = Javalin.create(config -> {
-      config.jsonMapper(new JavalinJackson(new ObjectMapper()
-          .registerModule(new JavaTimeModule())
-          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-          .disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS), false));
+    this.app = server(config -> {
       config.http.maxRequestSize = IngestService.MAX_BODY_BYTES;
-      config.startup.showJavalinBanner = false;
       // A stop waits for the requests in flight: an increment the coalescer holds is answered 202 once
       // Kafka has it, not cut off with an error that makes its client send it again.
       config.jetty.modifyServer(server -> server.setStopTimeout(STOP_TIMEOUT.toMillis()));
-
       IngestRoutes.register(config.routes, ingest);
       ReadRoutes.register(config.routes, queries, router);
       AdminRoutes.register(config.routes, pins);
       HealthRoutes.register(config.routes, metrics, readiness);
-      InternalRoutes.register(config.routes, router, codec);
+    });
+    // The peers' reads on a listener and thread pool of their own: however busy the public side is,
+    // a peer's fetch finds a thread, and the internal routes never answer on the public port.
+    FetchCodec codec = new FetchCodec(new StoreSerdes(tallyConfig));
+    this.internal = server(config -> InternalRoutes.register(config.routes, router, codec, readiness));
+  }
 
+  private static Javalin server(Consumer<JavalinConfig> routes) {
+    return Javalin.create(config -> {
+      config.jsonMapper(new JavalinJackson(new ObjectMapper()
+          .registerModule(new JavaTimeModule())
+          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+          .disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS), false));
+      config.startup.showJavalinBanner = false;
+      routes.accept(config);
       config.routes.exception(InvalidEventException.class, (e, ctx) -> error(ctx, HttpStatus.BAD_REQUEST, e));
       config.routes.exception(BadRequestException.class, (e, ctx) -> error(ctx, HttpStatus.BAD_REQUEST, e));
       config.routes.exception(TooLargeException.class, (e, ctx) -> error(ctx, HttpStatus.CONTENT_TOO_LARGE, e));
@@ -79,8 +89,9 @@ public final class HttpApi implements AutoCloseable {
     });
   }
 
-  /** Starts listening on {@code host:port}; port 0 picks a free one. */
-  public HttpApi start(String host, int port) {
+  /** Starts listening on {@code host:port}, and for the other instances on {@code host:internalPort}. */
+  public HttpApi start(String host, int port, int internalPort) {
+    internal.start(host, internalPort);
     app.start(host, port);
     return this;
   }
@@ -89,9 +100,15 @@ public final class HttpApi implements AutoCloseable {
     return app.port();
   }
 
+  public int internalPort() {
+    return internal.port();
+  }
+
+  /** Stops the public side first, answering what is in flight, then the peers' side. */
   @Override
   public void close() {
     app.stop();
+    internal.stop();
   }
 
   private static void error(Context ctx, HttpStatus status, Exception e) {

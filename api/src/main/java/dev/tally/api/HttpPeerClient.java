@@ -57,7 +57,7 @@ public final class HttpPeerClient implements PeerClient {
 
   @Override
   public CompletableFuture<String> state(HostInfo peer) {
-    return http.sendAsync(request(peer, "/health/ready").GET().build(), HttpResponse.BodyHandlers.ofString())
+    return http.sendAsync(request(peer, "/internal/v1/state").GET().build(), HttpResponse.BodyHandlers.ofString())
         .thenApply(response -> {
           try {
             return json.readTree(response.body()).get("status").asText();

@@ -5,11 +5,14 @@ import static dev.tally.api.Params.limit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tally.query.Fetched;
+import dev.tally.query.Readiness;
 import dev.tally.query.Router;
 import dev.tally.query.StoreRead;
 import io.javalin.config.RoutesConfig;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
 import org.apache.kafka.streams.query.Position;
 
 /**
@@ -20,7 +23,7 @@ final class InternalRoutes {
 
   private InternalRoutes() {}
 
-  static void register(RoutesConfig routes, Router router, FetchCodec codec) {
+  static void register(RoutesConfig routes, Router router, FetchCodec codec, Supplier<Readiness> readiness) {
     routes.post("/internal/v1/fetch", ctx -> {
       JsonNode body = json(ctx.body());
       List<StoreRead> reads = codec.reads(body);
@@ -33,5 +36,7 @@ final class InternalRoutes {
       ctx.contentType("application/json").result(codec.results(reads, results));
     });
     routes.get("/internal/v1/top", ctx -> ctx.json(router.local().top(limit(ctx))));
+    // This instance's Kafka Streams state, for the other instances' /v1/instances.
+    routes.get("/internal/v1/state", ctx -> ctx.json(Map.of("status", readiness.get().state().toString())));
   }
 }

@@ -12,6 +12,8 @@ import java.util.Optional;
  * @param kafkaPort port of the embedded broker (0: a free one); unused when joining a cluster
  * @param host the host other instances and clients reach this one at ({@code application.server})
  * @param httpPort HTTP port (0: a free one)
+ * @param internalPort port of the internal endpoints the other instances call (0: a free one); this is
+ *     the port of {@code application.server}
  * @param dataDir holds the embedded broker's log ({@code kafka/}) and the Streams state ({@code streams/})
  * @param partitions partitions of {@code tally.increments} when Tally creates it
  * @param applicationId the Kafka Streams application id; instances with the same id share the work
@@ -26,6 +28,7 @@ public record NodeSettings(
     int kafkaPort,
     String host,
     int httpPort,
+    int internalPort,
     Path dataDir,
     int partitions,
     String applicationId,

@@ -22,6 +22,10 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--port", defaultValue = "7070", description = "HTTP port (default: ${DEFAULT-VALUE}).")
   int port;
 
+  @Option(names = "--internal-port",
+      description = "Port of the internal endpoints the other instances call (default: --port + 1000).")
+  Integer internalPort;
+
   @Option(names = "--host", defaultValue = "localhost",
       description = "Host name other instances reach this one at (default: ${DEFAULT-VALUE}).")
   String host;
@@ -66,7 +70,7 @@ final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     NodeSettings settings = new NodeSettings(Optional.ofNullable(bootstrapServers), kafkaPort, host, port,
-        dataDir, partitions, applicationId, processingGuarantee, threads, hotEventsPerSecond,
+        internalPort != null ? internalPort : port == 0 ? 0 : port + 1000, dataDir, partitions, applicationId, processingGuarantee, threads, hotEventsPerSecond,
         standbyReplicas != null ? standbyReplicas : bootstrapServers != null ? 1 : 0, streamsConfig);
     TallyNode node = TallyNode.start(settings);
     CountDownLatch stopped = new CountDownLatch(1);

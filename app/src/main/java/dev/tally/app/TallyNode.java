@@ -103,7 +103,8 @@ public final class TallyNode implements AutoCloseable {
     }
 
     int httpPort = settings.httpPort() == 0 ? Ports.free() : settings.httpPort();
-    streams = new KafkaStreams(CounterTopology.build(config), streamsProperties(settings, httpPort));
+    int internalPort = settings.internalPort() == 0 ? Ports.free() : settings.internalPort();
+    streams = new KafkaStreams(CounterTopology.build(config), streamsProperties(settings, httpPort, internalPort));
     streams.setUncaughtExceptionHandler(e -> {
       log.error("Kafka Streams thread failed; shutting the Streams client down", e);
       return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
@@ -117,7 +118,7 @@ public final class TallyNode implements AutoCloseable {
     streams.setGlobalStateRestoreListener(copies);
     streams.setStandbyUpdateListener(copies);
     streams.start();
-    HostInfo self = new HostInfo(settings.host(), httpPort);
+    HostInfo self = new HostInfo(settings.host(), internalPort);
     Admin watchAdmin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
     started.push(watchAdmin);
     ProgressWatch progress = new ProgressWatch(STALL_AFTER, System::currentTimeMillis);
@@ -172,14 +173,15 @@ public final class TallyNode implements AutoCloseable {
     http = new HttpApi(ingest, pins, queries, router, config, metrics,
         () -> new Readiness(streams.state(), progress.stalled()));
     started.push(http);
-    http.start("0.0.0.0", httpPort);
+    http.start("0.0.0.0", httpPort, internalPort);
   }
 
-  private Properties streamsProperties(NodeSettings settings, int httpPort) {
+  /** Other instances reach this one at {@code application.server}: its internal port. */
+  private Properties streamsProperties(NodeSettings settings, int httpPort, int internalPort) {
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, settings.applicationId());
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, settings.host() + ":" + httpPort);
+    props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, settings.host() + ":" + internalPort);
     props.put(StreamsConfig.STATE_DIR_CONFIG, settings.dataDir().resolve("streams").toAbsolutePath().toString());
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, settings.processingGuarantee());
     props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, settings.streamThreads());
@@ -215,6 +217,11 @@ public final class TallyNode implements AutoCloseable {
 
   public int httpPort() {
     return http.port();
+  }
+
+  /** The port of the internal endpoints, which the other instances call. */
+  public int internalPort() {
+    return http.internalPort();
   }
 
   /** Closes what was started, newest first; a failure to close one part does not keep the others open. */

@@ -239,9 +239,13 @@ class CountingIT {
     assertThat(client.post("/v1/counters/solo/increments", "{not json").status()).isEqualTo(400);
     assertThat(client.post("/v1/counters/so%20lo/increments", "{}").status()).isEqualTo(400);
     assertThat(client.post("/v1/events", "[{\"counter\":\"solo\",\"delta\":1.5}]").status()).isEqualTo(400);
-    assertThat(client.post("/internal/v1/fetch", "{}").status()).isEqualTo(400);
-    assertThat(client.post("/internal/v1/fetch", "{\"reads\":[{\"store\":\"nope\",\"key\":\"solo\"}]}").status())
-        .isEqualTo(400);
+    TallyClient internal = new TallyClient(node.internalPort());
+    assertThat(internal.post("/internal/v1/fetch", "{}").status()).isEqualTo(400);
+    assertThat(internal.post("/internal/v1/fetch", "{\"reads\":[{\"store\":\"nope\",\"key\":\"solo\"}]}")
+        .status()).isEqualTo(400);
+    assertThat(client.post("/internal/v1/fetch", "{}").status()).as("never on the public port").isEqualTo(404);
+    assertThat(internal.get("/v1/counters/solo").status()).as("nor the public routes on the internal one")
+        .isEqualTo(404);
     TallyClient.Response tooLong = client.get("/v1/counters/" + "x".repeat(201));
     assertThat(tooLong.status()).isEqualTo(400);
     assertThat(tooLong.body().get("error").textValue()).contains("at most 200");

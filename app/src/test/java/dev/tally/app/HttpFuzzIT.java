@@ -277,12 +277,12 @@ class HttpFuzzIT {
 
   private Call internal() {
     if (random.nextBoolean()) {
-      return new Call("internal", get("/internal/v1/top?limit=" + random.nextInt(200)), response -> { });
+      return new Call("internal", internal(get("/internal/v1/top?limit=" + random.nextInt(200))), response -> { });
     }
     String body = pick(List.of("{}", "{\"reads\":[]}", "{\"reads\":[{\"store\":\"counter-totals\",\"key\":\"fz:1\"}]}",
         "{\"reads\":[{\"store\":\"nope\",\"key\":\"x\"}]}", "{\"reads\":[{\"store\":\"counts-1s\",\"key\":\"fz:1\","
             + "\"from\":0,\"to\":9223372036854775807}]}", "{\"reads\":7,\"after\":\"garbage\"}", pick(JUNK_BODIES)));
-    return new Call("internal", post("/internal/v1/fetch", body, contentType()), response -> { });
+    return new Call("internal", internal(post("/internal/v1/fetch", body, contentType())), response -> { });
   }
 
   private Call elsewhere() {
@@ -339,6 +339,13 @@ class HttpFuzzIT {
   private HttpRequest post(String path, String body, String contentType) {
     return HttpRequest.newBuilder(URI.create(base() + path)).timeout(SLOWEST).header("Content-Type", contentType)
         .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+  }
+
+  /** The same request to the internal port, where the other instances call. */
+  private static HttpRequest internal(HttpRequest request) {
+    return HttpRequest.newBuilder(request, (name, value) -> true)
+        .uri(URI.create(request.uri().toString().replace(":" + node.httpPort() + "/", ":" + node.internalPort() + "/")))
+        .build();
   }
 
   private static String base() {
