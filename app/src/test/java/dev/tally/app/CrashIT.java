@@ -53,6 +53,7 @@ class CrashIT {
       int port = Ports.free();
       TallyProcess serve = TallyProcess.start(Path.of("target", "crash", "serve.log"), "serve",
           "--bootstrap-servers", bootstrap, "--port", Integer.toString(port),
+          "--internal-port", Integer.toString(Ports.free()),
           "--data-dir", dir.resolve("node").toString(), "--application-id", "crash-" + UUID.randomUUID());
       try (serve) {
         new TallyClient(port).awaitReady();

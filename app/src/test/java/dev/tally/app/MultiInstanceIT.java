@@ -63,6 +63,7 @@ class MultiInstanceIT {
     String java = ProcessHandle.current().info().command().orElse("java");
     third = new ProcessBuilder(java, "-Xmx512m", "-jar", Path.of("target", "tally.jar").toString(), "serve",
         "--bootstrap-servers", broker.bootstrapServers(), "--port", Integer.toString(thirdPort),
+        "--internal-port", Integer.toString(Ports.free()),
         "--data-dir", dir.resolve("node2").toString(), "--application-id", applicationId, "--threads", "1",
         "--streams-config", StreamsConfig.consumerPrefix("session.timeout.ms") + "=" + SESSION_TIMEOUT)
         .redirectErrorStream(true)

@@ -68,6 +68,7 @@ class SeveralInstancesSoakIT {
         int port = Ports.free();
         nodes.add(TallyProcess.start(Path.of("target", "soak", "round" + round + "-node" + i + ".log"),
             "serve", "--bootstrap-servers", broker.bootstrapServers(), "--port", Integer.toString(port),
+            "--internal-port", Integer.toString(Ports.free()),
             "--data-dir", dir.resolve("node" + i).toString(), "--application-id", applicationId));
         clients.add(new TallyClient(port));
       }
