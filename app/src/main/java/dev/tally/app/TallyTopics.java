@@ -1,6 +1,7 @@
 package dev.tally.app;
 
 import dev.tally.topology.TallyConfig;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -9,6 +10,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /** Creates Tally's topics if they do not exist yet; existing topics are left as they are. */
 final class TallyTopics {
@@ -42,15 +44,29 @@ final class TallyTopics {
     });
   }
 
-  /** How many partitions {@code topic} has. */
+  /**
+   * How many partitions {@code topic} has. Just after it was created, the broker may not know it yet:
+   * asked again for up to 30 s.
+   */
   static int partitions(Admin admin, String topic) {
-    try {
-      return admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size();
-    } catch (ExecutionException e) {
-      throw new IllegalStateException("cannot describe topic " + topic + ": " + e.getCause().getMessage(), e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while describing topic " + topic, e);
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (true) {
+      try {
+        return admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size();
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
+          throw new IllegalStateException("cannot describe topic " + topic + ": " + e.getCause().getMessage(), e);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while describing topic " + topic, e);
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while describing topic " + topic, e);
+      }
     }
   }
 }
