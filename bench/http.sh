@@ -38,7 +38,7 @@ trap cleanup EXIT
 java -Xmx1g -jar app/target/tally.jar serve --data-dir "$work/data" --port "$http_port" \
   --kafka-port "$kafka_port" --application-id "bench-http" > "$work/tally.log" 2>&1 &
 tally_pid=$!
-base="http://localhost:$http_port"
+base="http://127.0.0.1:$http_port"
 for _ in $(seq 1 240); do
   curl -sf "$base/health/ready" > /dev/null 2>&1 && break
   sleep 0.5

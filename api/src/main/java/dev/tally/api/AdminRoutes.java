@@ -24,6 +24,6 @@ final class AdminRoutes {
       }
       ShardConfig pinned = pins.pin(counterId(ctx), body.get("shards").intValue());
       ctx.status(HttpStatus.ACCEPTED).json(Map.of("counter", pinned.getCounter(), "shards", pinned.getShards()));
-    });
+    }, Role.ADMIN);
   }
 }

@@ -48,10 +48,12 @@ public final class HttpApi implements AutoCloseable {
 
   /**
    * @param metrics served at {@code /metrics} in the Prometheus text format
+   * @param auth who may call which public route ({@link BearerAuth#off()}: anyone)
    */
   public HttpApi(IngestService ingest, ShardPins pins, CounterQueries queries, Router router,
-      TallyConfig tallyConfig, PrometheusMeterRegistry metrics, Supplier<Readiness> readiness) {
+      TallyConfig tallyConfig, PrometheusMeterRegistry metrics, Supplier<Readiness> readiness, BearerAuth auth) {
     this.app = server(config -> {
+      config.routes.beforeMatched(auth::check);
       config.http.maxRequestSize = IngestService.MAX_BODY_BYTES;
       // A stop waits for the requests in flight: an increment the coalescer holds is answered 202 once
       // Kafka has it, not cut off with an error that makes its client send it again.
@@ -78,6 +80,12 @@ public final class HttpApi implements AutoCloseable {
       config.routes.exception(InvalidEventException.class, (e, ctx) -> error(ctx, HttpStatus.BAD_REQUEST, e));
       config.routes.exception(BadRequestException.class, (e, ctx) -> error(ctx, HttpStatus.BAD_REQUEST, e));
       config.routes.exception(TooLargeException.class, (e, ctx) -> error(ctx, HttpStatus.CONTENT_TOO_LARGE, e));
+      config.routes.exception(BearerAuth.AuthException.class, (e, ctx) -> {
+        if (e.status() == 401) {
+          ctx.header("WWW-Authenticate", "Bearer");
+        }
+        error(ctx, HttpStatus.forStatus(e.status()), e);
+      });
       config.routes.exception(IngestUnavailableException.class, (e, ctx) -> unavailable(ctx, e));
       config.routes.exception(StateUnavailableException.class, (e, ctx) -> unavailable(ctx, e));
       config.routes.exception(Exception.class, (e, ctx) -> {

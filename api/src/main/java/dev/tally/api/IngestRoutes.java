@@ -19,13 +19,13 @@ final class IngestRoutes {
       boolean durable = durable(ctx);
       CompletableFuture<IngestService.Result> result = ingest.increment(ctx.pathParam("id"), ctx.body(), durable);
       answer(ctx, result, accepted -> ctx.status(HttpStatus.ACCEPTED).json(accepted));
-    });
+    }, Role.WRITE);
     routes.post("/v1/events", ctx -> {
       boolean durable = durable(ctx);
       CompletableFuture<IngestService.Result> result = ingest.batch(ctx.bodyInputStream(), durable);
       answer(ctx, result, answer ->
           ctx.status(answer.accepted() == 0 ? HttpStatus.BAD_REQUEST : HttpStatus.ACCEPTED).json(answer));
-    });
+    }, Role.WRITE);
   }
 
   /** Renders {@code result} at once if it is already there (an async dispatch costs a millisecond), else when it is. */

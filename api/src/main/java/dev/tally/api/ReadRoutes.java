@@ -31,20 +31,20 @@ final class ReadRoutes {
     routes.get("/v1/counters/{id}", ctx -> {
       ReadContext read = readContext(ctx);
       reply(ctx, read, queries.total(counterId(ctx), "true".equals(ctx.queryParam("fresh")), read));
-    });
+    }, Role.READ);
     routes.get("/v1/counters/{id}/last", ctx -> {
       ReadContext read = readContext(ctx);
       reply(ctx, read, queries.last(counterId(ctx), duration(ctx, "window", true), read));
-    });
+    }, Role.READ);
     routes.get("/v1/counters/{id}/windows", ctx -> {
       ReadContext read = readContext(ctx);
       reply(ctx, read, queries.windows(counterId(ctx), duration(ctx, "size", true),
           duration(ctx, "advance", false), instant(ctx, "from"), instant(ctx, "to"), read));
-    });
+    }, Role.READ);
     routes.get("/v1/counters/{id}/rate", ctx -> {
       ReadContext read = readContext(ctx);
       reply(ctx, read, queries.rate(counterId(ctx), read));
-    });
+    }, Role.READ);
     routes.get("/v1/counters/{id}/uniques", ctx -> {
       String counter = counterId(ctx);
       String window = ctx.queryParamAsClass("window", String.class).getOrDefault("all");
@@ -57,7 +57,7 @@ final class ReadRoutes {
       } else {
         reply(ctx, read, queries.uniques(counter, duration(ctx, "window", true), confidence, read));
       }
-    });
+    }, Role.READ);
     routes.post("/v1/uniques/union", ctx -> {
       JsonNode body = json(ctx.body());
       if (body.get("counters") == null || !body.get("counters").isArray()) {
@@ -70,7 +70,7 @@ final class ReadRoutes {
       ReadContext read = readContext(ctx);
       reply(ctx, read, queries.uniques(counters, instant(body, "from"), instant(body, "to"),
           confidence(body.has("confidence") ? body.get("confidence").asText() : null), read));
-    });
+    }, Role.READ);
     routes.get("/v1/top", ctx -> {
       Duration window = duration(ctx, "window", false);
       if (window != null && !window.equals(CounterTopology.RATE_WINDOW)) {
@@ -78,7 +78,7 @@ final class ReadRoutes {
             + CounterTopology.RATE_WINDOW + "; window must be " + CounterTopology.RATE_WINDOW);
       }
       ctx.json(Map.of("window", CounterTopology.RATE_WINDOW, "counters", router.top(limit(ctx))));
-    });
-    routes.get("/v1/instances", ctx -> ctx.json(router.instances()));
+    }, Role.READ);
+    routes.get("/v1/instances", ctx -> ctx.json(router.instances()), Role.READ);
   }
 }

@@ -14,6 +14,9 @@ import java.util.Optional;
  * @param httpPort HTTP port (0: a free one)
  * @param internalPort port of the internal endpoints the other instances call (0: a free one); this is
  *     the port of {@code application.server}
+ * @param bind the address both HTTP listeners bind to
+ * @param authTokensFile bearer tokens and their roles ({@code TOKEN ROLE[,ROLE...]} per line); empty:
+ *     no authentication
  * @param dataDir holds the embedded broker's log ({@code kafka/}) and the Streams state ({@code streams/})
  * @param partitions partitions of {@code tally.increments} when Tally creates it
  * @param applicationId the Kafka Streams application id; instances with the same id share the work
@@ -29,6 +32,8 @@ public record NodeSettings(
     String host,
     int httpPort,
     int internalPort,
+    String bind,
+    Optional<Path> authTokensFile,
     Path dataDir,
     int partitions,
     String applicationId,

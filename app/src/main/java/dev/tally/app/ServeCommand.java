@@ -1,5 +1,7 @@
 package dev.tally.app;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -25,6 +27,19 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--internal-port",
       description = "Port of the internal endpoints the other instances call (default: --port + 1000).")
   Integer internalPort;
+
+  @Option(names = "--bind", defaultValue = "127.0.0.1",
+      description = "Address to listen on (default: ${DEFAULT-VALUE}). Beyond loopback, --auth-tokens-file or "
+          + "--insecure is required.")
+  String bind;
+
+  @Option(names = "--auth-tokens-file", paramLabel = "FILE",
+      description = "Bearer tokens, one per line: TOKEN ROLE[,ROLE...] with roles read, write, admin; # comments.")
+  Path authTokensFile;
+
+  @Option(names = "--insecure",
+      description = "Serve beyond loopback without authentication.")
+  boolean insecure;
 
   @Option(names = "--host", defaultValue = "localhost",
       description = "Host name other instances reach this one at (default: ${DEFAULT-VALUE}).")
@@ -69,8 +84,14 @@ final class ServeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
+    String refusal = refusal(bind, authTokensFile != null, insecure);
+    if (refusal != null) {
+      System.err.println("tally serve: " + refusal);
+      return 2;
+    }
     NodeSettings settings = new NodeSettings(Optional.ofNullable(bootstrapServers), kafkaPort, host, port,
-        internalPort != null ? internalPort : port == 0 ? 0 : port + 1000, dataDir, partitions, applicationId, processingGuarantee, threads, hotEventsPerSecond,
+        internalPort != null ? internalPort : port == 0 ? 0 : port + 1000, bind, Optional.ofNullable(authTokensFile),
+        dataDir, partitions, applicationId, processingGuarantee, threads, hotEventsPerSecond,
         standbyReplicas != null ? standbyReplicas : bootstrapServers != null ? 1 : 0, streamsConfig);
     TallyNode node = TallyNode.start(settings);
     CountDownLatch stopped = new CountDownLatch(1);
@@ -83,5 +104,23 @@ final class ServeCommand implements Callable<Integer> {
         host, node.httpPort(), node.bootstrapServers(), dataDir.toAbsolutePath().normalize());
     stopped.await();
     return 0;
+  }
+
+  /**
+   * Why {@code tally serve} must not start with these options, or null: bound beyond loopback it needs
+   * tokens, or an explicit {@code --insecure}.
+   */
+  static String refusal(String bind, boolean tokens, boolean insecure) {
+    boolean loopback;
+    try {
+      loopback = InetAddress.getByName(bind).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      return "cannot resolve --bind " + bind;
+    }
+    if (loopback || tokens || insecure) {
+      return null;
+    }
+    return "--bind " + bind + " serves beyond this machine: give --auth-tokens-file FILE (lines TOKEN ROLE[,ROLE...], "
+        + "roles read, write, admin), or --insecure to serve without authentication";
   }
 }

@@ -1,5 +1,6 @@
 package dev.tally.app;
 
+import dev.tally.api.BearerAuth;
 import dev.tally.api.HttpApi;
 import dev.tally.api.HttpPeerClient;
 import dev.tally.ingest.Coalescer;
@@ -170,10 +171,11 @@ public final class TallyNode implements AutoCloseable {
     FunctionCounter.builder("tally.ingest.unacknowledged.failed", ingest, IngestService::unacknowledgedFailures)
         .description("events answered before Kafka acknowledged them (Prefer: respond-async) that Kafka refused")
         .register(metrics);
+    BearerAuth auth = settings.authTokensFile().map(BearerAuth::fromFile).orElse(BearerAuth.off());
     http = new HttpApi(ingest, pins, queries, router, config, metrics,
-        () -> new Readiness(streams.state(), progress.stalled()));
+        () -> new Readiness(streams.state(), progress.stalled()), auth);
     started.push(http);
-    http.start("0.0.0.0", httpPort, internalPort);
+    http.start(settings.bind(), httpPort, internalPort);
   }
 
   /** Other instances reach this one at {@code application.server}: its internal port. */

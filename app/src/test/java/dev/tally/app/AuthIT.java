@@ -1,0 +1,81 @@
+package dev.tally.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 14, item 1: with a tokens file, every public route but health and metrics needs a bearer token
+ * with its role: 401 without one or with an unknown one, 403 with the wrong role.
+ */
+class AuthIT {
+
+  @TempDir
+  static Path dataDir;
+  private static TallyNode node;
+  private static final HttpClient http = HttpClient.newHttpClient();
+
+  @BeforeAll
+  static void start() throws Exception {
+    Path tokens = Files.writeString(dataDir.resolve("tokens"), """
+        # role per token
+        r-token read
+        w-token write
+        a-token admin,read
+        """);
+    node = TallyNode.start(new NodeSettings(Optional.empty(), 0, "localhost", 0, 0, "127.0.0.1", Optional.of(tokens),
+        dataDir.resolve("node"), 3, "auth-it-" + UUID.randomUUID(), "exactly_once_v2", 1, 10_000, 0, Map.of()));
+    new TallyClient(node.httpPort()).awaitReady();
+  }
+
+  @AfterAll
+  static void stop() {
+    if (node != null) {
+      node.close();
+    }
+  }
+
+  @Test
+  void eachRouteNeedsItsRole() throws Exception {
+    HttpResponse<String> anonymous = send("POST", "/v1/counters/a/increments", "{}", null);
+    assertThat(anonymous.statusCode()).isEqualTo(401);
+    assertThat(anonymous.headers().firstValue("WWW-Authenticate")).hasValue("Bearer");
+    assertThat(send("POST", "/v1/counters/a/increments", "{}", "no-such-token").statusCode()).isEqualTo(401);
+    assertThat(send("POST", "/v1/counters/a/increments", "{}", "r-token").statusCode()).isEqualTo(403);
+    assertThat(send("POST", "/v1/counters/a/increments", "{\"delta\":2}", "w-token").statusCode()).isEqualTo(202);
+    assertThat(send("POST", "/v1/events", "{\"counter\":\"a\"}", "w-token").statusCode()).isEqualTo(202);
+
+    assertThat(send("GET", "/v1/counters/a", null, null).statusCode()).isEqualTo(401);
+    assertThat(send("GET", "/v1/counters/a", null, "w-token").statusCode()).isEqualTo(403);
+    assertThat(send("GET", "/v1/counters/a", null, "r-token").statusCode()).isEqualTo(200);
+    assertThat(send("GET", "/v1/top", null, "a-token").statusCode()).isEqualTo(200);
+
+    assertThat(send("POST", "/v1/counters/p/shards", "{\"shards\":4}", "w-token").statusCode()).isEqualTo(403);
+    assertThat(send("POST", "/v1/counters/p/shards", "{\"shards\":4}", "a-token").statusCode()).isEqualTo(202);
+
+    assertThat(send("GET", "/health/live", null, null).statusCode()).isEqualTo(200);
+    assertThat(send("GET", "/health/ready", null, null).statusCode()).isEqualTo(200);
+    assertThat(send("GET", "/metrics", null, null).statusCode()).isEqualTo(200);
+  }
+
+  private static HttpResponse<String> send(String method, String path, String body, String token) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort() + path))
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
+    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+}
