@@ -6,6 +6,7 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.tally.ingest.IngestService;
 import dev.tally.ingest.IngestUnavailableException;
 import dev.tally.ingest.InvalidEventException;
+import dev.tally.ingest.RateLimitedException;
 import dev.tally.ingest.ShardPins;
 import dev.tally.ingest.TooLargeException;
 import dev.tally.query.BadRequestException;
@@ -33,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * {@link AdminRoutes}, {@link HealthRoutes}) on the public port, and {@link InternalRoutes} between
  * instances on a port and thread pool of their own. Handlers
  * parse, call one service method and render; errors become JSON {@code {"error": "..."}}: 400 for bad
- * input, 413 for a body over a limit, 404 for an unknown route, 503 with {@code Retry-After} while Kafka or the state is
+ * input, 413 for a body over a limit, 429 with {@code Retry-After} for a counter over its rate limit, 404 for an unknown route, 503 with {@code Retry-After} while Kafka or the state is
  * unavailable, and 500 only for a bug.
  */
 public final class HttpApi implements AutoCloseable {
@@ -85,6 +86,10 @@ public final class HttpApi implements AutoCloseable {
           ctx.header("WWW-Authenticate", "Bearer");
         }
         error(ctx, HttpStatus.forStatus(e.status()), e);
+      });
+      config.routes.exception(RateLimitedException.class, (e, ctx) -> {
+        ctx.header("Retry-After", "1");
+        error(ctx, HttpStatus.TOO_MANY_REQUESTS, e);
       });
       config.routes.exception(IngestUnavailableException.class, (e, ctx) -> unavailable(ctx, e));
       config.routes.exception(StateUnavailableException.class, (e, ctx) -> unavailable(ctx, e));

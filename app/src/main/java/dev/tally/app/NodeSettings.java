@@ -25,6 +25,7 @@ import java.util.Optional;
  * @param hotEventsPerSecond rate per shard above which a counter gets four times the shards
  * @param standbyReplicas warm copies of each store on other instances (none while there is one instance)
  * @param streamsOverrides further Kafka Streams settings, applied last
+ * @param maxEventsPerSecondPerCounter events per counter and second accepted at ingest (0: no limit)
  */
 public record NodeSettings(
     Optional<String> bootstrapServers,
@@ -41,7 +42,8 @@ public record NodeSettings(
     int streamThreads,
     double hotEventsPerSecond,
     int standbyReplicas,
-    Map<String, String> streamsOverrides) {
+    Map<String, String> streamsOverrides,
+    long maxEventsPerSecondPerCounter) {
 
   /** The topology's settings for this instance. */
   public TallyConfig topology() {

@@ -78,6 +78,10 @@ final class ServeCommand implements Callable<Integer> {
           + "(default: 1 with --bootstrap-servers, 0 with the embedded broker, where one instance runs).")
   Integer standbyReplicas;
 
+  @Option(names = "--max-events-per-second-per-counter", defaultValue = "0",
+      description = "Events per counter and second accepted at ingest; over it, 429 (default: no limit).")
+  long maxEventsPerSecondPerCounter;
+
   @Option(names = "--streams-config", paramLabel = "KEY=VALUE",
       description = "Any further Kafka Streams setting, e.g. consumer.session.timeout.ms=10000 (repeatable).")
   Map<String, String> streamsConfig = new HashMap<>();
@@ -92,7 +96,8 @@ final class ServeCommand implements Callable<Integer> {
     NodeSettings settings = new NodeSettings(Optional.ofNullable(bootstrapServers), kafkaPort, host, port,
         internalPort != null ? internalPort : port == 0 ? 0 : port + 1000, bind, Optional.ofNullable(authTokensFile),
         dataDir, partitions, applicationId, processingGuarantee, threads, hotEventsPerSecond,
-        standbyReplicas != null ? standbyReplicas : bootstrapServers != null ? 1 : 0, streamsConfig);
+        standbyReplicas != null ? standbyReplicas : bootstrapServers != null ? 1 : 0, streamsConfig,
+        maxEventsPerSecondPerCounter);
     TallyNode node = TallyNode.start(settings);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

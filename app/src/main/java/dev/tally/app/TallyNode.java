@@ -4,6 +4,7 @@ import dev.tally.api.BearerAuth;
 import dev.tally.api.HttpApi;
 import dev.tally.api.HttpPeerClient;
 import dev.tally.ingest.Coalescer;
+import dev.tally.ingest.CounterRateLimit;
 import dev.tally.ingest.IngestService;
 import dev.tally.ingest.ShardCounts;
 import dev.tally.ingest.ShardPins;
@@ -15,6 +16,7 @@ import dev.tally.query.Router;
 import dev.tally.query.StoreCopies;
 import dev.tally.topology.CounterTopology;
 import dev.tally.topology.TallyConfig;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -143,7 +145,13 @@ public final class TallyNode implements AutoCloseable {
     started.push(producer);
     Coalescer coalescer = new Coalescer(producer, Coalescer.DEFAULT_INTERVAL);
     started.push(coalescer);
-    IngestService ingest = new IngestService(coalescer, Clock.systemUTC(), SEND_TIMEOUT, config.maxFutureSkew());
+    PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    CounterRateLimit rateLimit = new CounterRateLimit(settings.maxEventsPerSecondPerCounter(), Clock.systemUTC(),
+        counter -> Counter.builder("tally.ingest.rate.limited").tag("counter", counter)
+            .description("events refused at ingest for their counter's events-per-second limit")
+            .register(metrics).increment());
+    IngestService ingest = new IngestService(coalescer, Clock.systemUTC(), SEND_TIMEOUT, config.maxFutureSkew(),
+        rateLimit);
     LocalStores local = new LocalStores(streams, copies, self, Clock.systemUTC());
     Router router = new Router(local, new HttpPeerClient(config, PEER_TIMEOUT), READ_RETRY_BUDGET);
     CounterQueries queries = new CounterQueries(streams, router, config, Clock.systemUTC(), READ_RETRY_BUDGET);
@@ -151,7 +159,6 @@ public final class TallyNode implements AutoCloseable {
         counter -> Math.max(queries.shards(counter), shardCounts.of(counter)), Clock.systemUTC());
     started.push(pins);
     shardCounts.onLowered(pins::reassert);
-    PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     ScheduledExecutorService metricsRefresh = Executors.newSingleThreadScheduledExecutor(runnable -> {
       Thread thread = new Thread(runnable, "tally-metrics-refresh");
       thread.setDaemon(true);

@@ -17,10 +17,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 14, item 1: with a tokens file, every public route but health and metrics needs a bearer token
- * with its role: 401 without one or with an unknown one, 403 with the wrong role.
+ * Issue 14, items 1 and 4: with a tokens file, every public route but health and metrics needs a bearer
+ * token with its role: 401 without one or with an unknown one, 403 with the wrong role. And a counter
+ * over its events-per-second limit at ingest is answered 429.
  */
 class AuthIT {
+
+  private static final int RATE_LIMIT = 5;
 
   @TempDir
   static Path dataDir;
@@ -36,7 +39,8 @@ class AuthIT {
         a-token admin,read
         """);
     node = TallyNode.start(new NodeSettings(Optional.empty(), 0, "localhost", 0, 0, "127.0.0.1", Optional.of(tokens),
-        dataDir.resolve("node"), 3, "auth-it-" + UUID.randomUUID(), "exactly_once_v2", 1, 10_000, 0, Map.of()));
+        dataDir.resolve("node"), 3, "auth-it-" + UUID.randomUUID(), "exactly_once_v2", 1, 10_000, 0, Map.of(),
+        RATE_LIMIT));
     new TallyClient(node.httpPort()).awaitReady();
   }
 
@@ -68,6 +72,32 @@ class AuthIT {
     assertThat(send("GET", "/health/live", null, null).statusCode()).isEqualTo(200);
     assertThat(send("GET", "/health/ready", null, null).statusCode()).isEqualTo(200);
     assertThat(send("GET", "/metrics", null, null).statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void aCounterOverItsRateLimitIsAnswered429() throws Exception {
+    HttpResponse<String> limited = null;
+    for (int i = 0; i < 500 && limited == null; i++) {
+      HttpResponse<String> response = send("POST", "/v1/counters/abused/increments", "{}", "w-token");
+      if (response.statusCode() == 429) {
+        limited = response;
+      } else {
+        assertThat(response.statusCode()).isEqualTo(202);
+      }
+    }
+    assertThat(limited).as("some second held more than " + RATE_LIMIT + " increments").isNotNull();
+    assertThat(limited.headers().firstValue("Retry-After")).hasValue("1");
+    assertThat(limited.body()).contains("limit of " + RATE_LIMIT);
+
+    // In a batch, what is over the limit is rejected and listed; the rest counts.
+    String batch = "{\"counter\":\"abused-batch\"}\n".repeat(100);
+    HttpResponse<String> partly = send("POST", "/v1/events", batch, "w-token");
+    assertThat(partly.statusCode()).isEqualTo(202);
+    assertThat(partly.body()).contains("over its limit of " + RATE_LIMIT);
+
+    String metrics = send("GET", "/metrics", null, null).body();
+    assertThat(metrics.lines().filter(line -> line.startsWith("tally_ingest_rate_limited_total{counter=\"abused\"}")))
+        .hasSize(1);
   }
 
   private static HttpResponse<String> send(String method, String path, String body, String token) throws Exception {

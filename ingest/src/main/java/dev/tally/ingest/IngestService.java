@@ -43,12 +43,15 @@ public final class IngestService {
   private final Clock clock;
   private final Duration sendTimeout;
   private final Duration maxFutureSkew;
+  private final CounterRateLimit rateLimit;
   /** Content after the first value is an error: an NDJSON line with two objects once counted the first. */
   private final ObjectMapper json = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   /** @param maxFutureSkew how far in the future an event time may lie; the topology's limit */
-  public IngestService(EventSender producer, Clock clock, Duration sendTimeout, Duration maxFutureSkew) {
+  public IngestService(EventSender producer, Clock clock, Duration sendTimeout, Duration maxFutureSkew,
+      CounterRateLimit rateLimit) {
     this.producer = producer;
+    this.rateLimit = rateLimit;
     this.clock = clock;
     this.sendTimeout = sendTimeout;
     this.maxFutureSkew = maxFutureSkew;
@@ -71,12 +74,16 @@ public final class IngestService {
    * @param durable answer once Kafka acknowledged the event (true), or once it is handed to the
    *     producer (false: {@code Prefer: respond-async})
    * @throws InvalidEventException if the body or counter is invalid
+   * @throws RateLimitedException if the counter is over its events-per-second limit
    * @return the result once Kafka has the event; failed with {@link IngestUnavailableException} if Kafka
    *     did not acknowledge it in time
    */
   public CompletableFuture<Result> increment(String counter, String body, boolean durable) {
     JsonNode node = body == null || body.isBlank() ? json.createObjectNode() : readJson(body);
     IncrementEvent event = EventParser.parse(node, counter, clock.instant(), maxFutureSkew);
+    if (!rateLimit.admit(event.getCounter())) {
+      throw new RateLimitedException(overLimit(event.getCounter()));
+    }
     return answer(List.of(producer.send(event)), 0, List.of(), durable);
   }
 
@@ -87,6 +94,8 @@ public final class IngestService {
    * @param durable as for {@link #increment}
    * @throws InvalidEventException if the body is not an array or NDJSON, or is empty
    * @throws TooLargeException past {@link #MAX_BATCH} events or {@link #MAX_BODY_BYTES} bytes
+   * @throws RateLimitedException if no event was accepted and some were over their counter's limit
+   *     (others over it are listed as rejections)
    * @return the result once Kafka has the events; failed with {@link IngestUnavailableException} if
    *     Kafka did not acknowledge them in time
    */
@@ -98,16 +107,27 @@ public final class IngestService {
     }
     List<Rejection> rejections = new ArrayList<>(batch.rejections());
     Instant receivedAt = clock.instant();
+    int limited = 0;
     List<CompletableFuture<RecordMetadata>> sends = new ArrayList<>();
     for (int i = 0; i < nodes.size(); i++) {
       if (nodes.get(i) == null) {
         continue;
       }
       try {
-        sends.add(producer.send(EventParser.parse(nodes.get(i), null, receivedAt, maxFutureSkew)));
+        IncrementEvent event = EventParser.parse(nodes.get(i), null, receivedAt, maxFutureSkew);
+        if (rateLimit.admit(event.getCounter())) {
+          sends.add(producer.send(event));
+        } else {
+          limited++;
+          rejections.add(new Rejection(i, overLimit(event.getCounter())));
+        }
       } catch (InvalidEventException e) {
         rejections.add(new Rejection(i, e.getMessage()));
       }
+    }
+    if (sends.isEmpty() && limited > 0) {
+      throw new RateLimitedException(limited + " event(s) over their counter's limit of " + rateLimit.perSecond()
+          + " events/s, and none accepted; retry in a second");
     }
     rejections.sort(Comparator.comparingInt(Rejection::index));
     List<Rejection> listed = List.copyOf(rejections.subList(0, Math.min(rejections.size(), MAX_LISTED_REJECTIONS)));
@@ -120,6 +140,10 @@ public final class IngestService {
     } catch (JsonProcessingException e) {
       throw new InvalidEventException("body is not valid JSON: " + e.getOriginalMessage());
     }
+  }
+
+  private String overLimit(String counter) {
+    return "counter '" + counter + "' is over its limit of " + rateLimit.perSecond() + " events/s; retry in a second";
   }
 
   /**

@@ -51,6 +51,8 @@ final class CountProcessor implements Processor<byte[], byte[], String, CountOut
   private static final Logger log = LoggerFactory.getLogger(CountProcessor.class);
   private static final String STREAM_TIME_KEY = "max-event-time";
   static final Duration ACTIVITY_TICK = Duration.ofSeconds(1);
+  /** 2^60: past this a shard key's increments or decrements are near the 64-bit limit. */
+  static final long NEAR_OVERFLOW = 1L << 60;
 
   private final IncrementEventSerde serde = new IncrementEventSerde();
   private final TallyConfig config;
@@ -67,6 +69,7 @@ final class CountProcessor implements Processor<byte[], byte[], String, CountOut
   private TimestampedKeyValueStore<String, ShardConfig> shardConfig;
   private final HotCounterDetector hot;
   private Sensor raises;
+  private Sensor nearOverflow;
   private long streamTime = Long.MIN_VALUE;
 
   CountProcessor(TallyConfig config) {
@@ -83,6 +86,8 @@ final class CountProcessor implements Processor<byte[], byte[], String, CountOut
     this.top = context.getStateStore(StoreNames.TOP_1S);
     this.shardConfig = context.getStateStore(StoreNames.SHARD_CONFIG);
     this.raises = context.metrics().addRateTotalSensor("tally", "hot-counters", "shard-raises",
+        Sensor.RecordingLevel.INFO);
+    this.nearOverflow = context.metrics().addRateTotalSensor("tally", "counters", "near-overflow",
         Sensor.RecordingLevel.INFO);
     // A revived task (after an aborted transaction) inits this same processor again: start clean.
     pendingActivity.clear();
@@ -129,7 +134,9 @@ final class CountProcessor implements Processor<byte[], byte[], String, CountOut
     // everyone else's events late. Record timestamps are in the log, so a replay decides the same.
     long newStreamTime = Math.max(streamTime, Math.min(eventTime, record.timestamp()));
     try {
-      totals.add(key, bucketTime, newStreamTime, counter -> (counter == null ? PnCounter.ZERO : counter).plus(delta));
+      PnCounter total = totals.add(key, bucketTime, newStreamTime,
+          counter -> (counter == null ? PnCounter.ZERO : counter).plus(delta));
+      warnNearOverflow(key, total, delta);
     } catch (ArithmeticException e) {
       reject(record, DeadLetters.OVERFLOW, "adding " + delta + " to counter '" + key
           + "' " + totals.total(key) + " would overflow a 64-bit count; the counter is left unchanged");
@@ -150,6 +157,22 @@ final class CountProcessor implements Processor<byte[], byte[], String, CountOut
     if (newStreamTime > streamTime) {
       streamTime = newStreamTime;
       streamTimeStore.put(STREAM_TIME_KEY, streamTime);
+    }
+  }
+
+  /**
+   * One log line and one count of the metric when {@code delta} took a shard key's increments or
+   * decrements past {@link #NEAR_OVERFLOW}: about an eighth of the way from the 64-bit limit, where
+   * further events would be refused as {@code overflow}. Values only grow, so each key crosses once.
+   */
+  private void warnNearOverflow(String key, PnCounter total, long delta) {
+    long part = delta >= 0 ? total.increments() : total.decrements();
+    long magnitude = Math.abs(delta); // never Long.MIN_VALUE here: PnCounter.plus refuses it
+    if (part >= NEAR_OVERFLOW && part - magnitude < NEAR_OVERFLOW) {
+      nearOverflow.record();
+      log.warn("counter '{}' (shard key '{}'): its {} passed 2^60 ({}); at 2^63-1 further {} are refused as overflow",
+          ShardKeys.counterOf(key), key, delta >= 0 ? "increments" : "decrements", part,
+          delta >= 0 ? "increments" : "decrements");
     }
   }
 

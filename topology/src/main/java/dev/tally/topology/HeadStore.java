@@ -74,8 +74,9 @@ public final class HeadStore<V> extends WriteBackStore<KeyValueStore<String, Hea
    *
    * @param streamTime the newest event time of the task: a closed bucket older than its tier's
    *     retention from it is dropped, as its window store would drop it
+   * @return the key's new all-time value
    */
-  public synchronized void add(String key, long eventTime, long streamTime, UnaryOperator<V> add) {
+  public synchronized V add(String key, long eventTime, long streamTime, UnaryOperator<V> add) {
     Head<V> head = head(key);
     V total = add.apply(head == null ? null : head.total);
     if (head == null) {
@@ -106,6 +107,7 @@ public final class HeadStore<V> extends WriteBackStore<KeyValueStore<String, Hea
     if (dirty.size() >= maxEntries) {
       writeDown();
     }
+    return total;
   }
 
   /** A copy of {@code key}'s open bucket in tier {@code tier}, or null. */

@@ -144,6 +144,24 @@ class CounterTopologyTest {
     assertThat(header(letter, DeadLetters.SOURCE_OFFSET)).isEqualTo("0");
   }
 
+  /** Issue 14, item 5: one warning, and one count of the metric, when a counter passes 2^60. */
+  @Test
+  void aCounterPassing2To60IsWarnedOnceAndStillCounted() {
+    send("big", event("big", CountProcessor.NEAR_OVERFLOW - 1));
+    assertThat(nearOverflowWarnings()).isZero();
+    send("big", event("big", 1));
+    send("big", event("big", 5));
+    send("big", event("big", -3));
+    assertThat(nearOverflowWarnings()).isEqualTo(1.0);
+    assertThat(totals.get("big")).isEqualTo(new PnCounter(CountProcessor.NEAR_OVERFLOW + 5, 3));
+  }
+
+  private double nearOverflowWarnings() {
+    return driver.metrics().entrySet().stream()
+        .filter(metric -> metric.getKey().name().equals("near-overflow-total"))
+        .mapToDouble(metric -> ((Number) metric.getValue().metricValue()).doubleValue()).sum();
+  }
+
   @Test
   void everyNodeAndStoreIsNamedExplicitly() {
     TopologyDescription description = CounterTopology.build(TallyConfig.defaults()).describe();
