@@ -22,9 +22,15 @@ final class ApiCalls {
     return URI.create(baseUrl + "/v1/counters/" + segment + suffix);
   }
 
-  /** Sends {@code request}; prints the body on {@code expectedStatus}, else the status and body on stderr. */
+  /**
+   * Sends {@code request}, with {@code $TALLY_TOKEN} as its bearer token when that is set; prints the
+   * body on {@code expectedStatus}, else the status and body on stderr.
+   */
   static int print(HttpRequest request, int expectedStatus) throws IOException, InterruptedException {
-    HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+    String token = System.getenv("TALLY_TOKEN");
+    HttpRequest sent = token == null || token.isBlank() ? request
+        : HttpRequest.newBuilder(request, (name, value) -> true).header("Authorization", "Bearer " + token).build();
+    HttpResponse<String> response = HTTP.send(sent, HttpResponse.BodyHandlers.ofString());
     if (response.statusCode() == expectedStatus) {
       System.out.println(response.body());
       return 0;
