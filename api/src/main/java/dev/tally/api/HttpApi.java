@@ -87,12 +87,12 @@ public final class HttpApi implements AutoCloseable {
         }
         error(ctx, HttpStatus.forStatus(e.status()), e);
       });
-      config.routes.exception(RateLimitedException.class, (e, ctx) -> {
-        ctx.header("Retry-After", "1");
-        error(ctx, HttpStatus.TOO_MANY_REQUESTS, e);
-      });
-      config.routes.exception(IngestUnavailableException.class, (e, ctx) -> unavailable(ctx, e));
-      config.routes.exception(StateUnavailableException.class, (e, ctx) -> unavailable(ctx, e));
+      config.routes.exception(RateLimitedException.class,
+          (e, ctx) -> retryLater(ctx, HttpStatus.TOO_MANY_REQUESTS, e));
+      config.routes.exception(IngestUnavailableException.class,
+          (e, ctx) -> retryLater(ctx, HttpStatus.SERVICE_UNAVAILABLE, e));
+      config.routes.exception(StateUnavailableException.class,
+          (e, ctx) -> retryLater(ctx, HttpStatus.SERVICE_UNAVAILABLE, e));
       config.routes.exception(Exception.class, (e, ctx) -> {
         log.error("unexpected error serving {} {}", ctx.method(), ctx.path(), e);
         ctx.status(HttpStatus.INTERNAL_SERVER_ERROR).json(Map.of("error", "internal error; see the server log"));
@@ -128,8 +128,9 @@ public final class HttpApi implements AutoCloseable {
     ctx.status(status).json(Map.of("error", e.getMessage()));
   }
 
-  private static void unavailable(Context ctx, Exception e) {
+  /** An error the client may retry in a second: 429 (over a rate limit) or 503 (Kafka or state unavailable). */
+  private static void retryLater(Context ctx, HttpStatus status, Exception e) {
     ctx.header("Retry-After", "1");
-    error(ctx, HttpStatus.SERVICE_UNAVAILABLE, e);
+    error(ctx, status, e);
   }
 }

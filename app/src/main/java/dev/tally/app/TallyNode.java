@@ -89,6 +89,8 @@ public final class TallyNode implements AutoCloseable {
   }
 
   private void startParts(NodeSettings settings) {
+    // Read first: a bad tokens file stops the start before anything else is up.
+    BearerAuth auth = settings.authTokensFile().map(BearerAuth::fromFile).orElse(BearerAuth.off());
     TallyConfig config;
     if (settings.bootstrapServers().isPresent()) {
       bootstrapServers = settings.bootstrapServers().get();
@@ -178,7 +180,6 @@ public final class TallyNode implements AutoCloseable {
     FunctionCounter.builder("tally.ingest.unacknowledged.failed", ingest, IngestService::unacknowledgedFailures)
         .description("events answered before Kafka acknowledged them (Prefer: respond-async) that Kafka refused")
         .register(metrics);
-    BearerAuth auth = settings.authTokensFile().map(BearerAuth::fromFile).orElse(BearerAuth.off());
     http = new HttpApi(ingest, pins, queries, router, config, metrics,
         () -> new Readiness(streams.state(), progress.stalled()), auth);
     started.push(http);

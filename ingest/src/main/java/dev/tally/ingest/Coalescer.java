@@ -25,9 +25,8 @@ import org.apache.kafka.clients.producer.RecordMetadata;
  * the events of that key that follow it within the interval wait and merge, and so does every event
  * after one that waits, so that none overtakes another (a batch of history depends on that order for
  * lateness). So a counter written now and then never waits, and a hot one costs at most two sends per
- * interval. The trade-off for a hot counter: an event
- * waits up to one interval longer, and the topology sees (and rates) one event per merge, not one per
- * increment. Every caller's future completes when the event that carried its increment is acknowledged;
+ * interval. The trade-off for a hot counter: an event waits up to one interval longer, and the topology
+ * sees (and rates) one event per merge, not one per increment. Every caller's future completes when the event that carried its increment is acknowledged;
  * a merged event carries the newest event time of its second. Sends leave in the order they were taken,
  * also when a sum that would overflow sends the pending batch early. Thread-safe.
  */
@@ -121,13 +120,12 @@ public final class Coalescer implements EventSender, AutoCloseable {
     synchronized (sendOrder) {
       Map<Key, Pending> batch;
       synchronized (this) {
+        sentThisInterval = new HashSet<>();
         if (pending.isEmpty()) {
-          sentThisInterval = new HashSet<>();
           return;
         }
         batch = pending;
         pending = new LinkedHashMap<>();
-        sentThisInterval = new HashSet<>();
       }
       batch.values().forEach(this::send);
     }

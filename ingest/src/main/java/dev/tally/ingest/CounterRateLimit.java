@@ -35,10 +35,6 @@ public final class CounterRateLimit {
     this.onRefused = onRefused;
   }
 
-  public static CounterRateLimit none() {
-    return new CounterRateLimit(0, Clock.systemUTC(), counter -> { });
-  }
-
   public long perSecond() {
     return perSecond;
   }
