@@ -2,6 +2,7 @@ package dev.tally.app;
 
 import dev.tally.topology.TallyConfig;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 
@@ -26,6 +27,7 @@ import java.util.Optional;
  * @param standbyReplicas warm copies of each store on other instances (none while there is one instance)
  * @param streamsOverrides further Kafka Streams settings, applied last
  * @param maxEventsPerSecondPerCounter events per counter and second accepted at ingest (0: no limit)
+ * @param dedupeHorizon how long an {@code eventId} is remembered per counter (zero: ids are ignored)
  */
 public record NodeSettings(
     Optional<String> bootstrapServers,
@@ -43,11 +45,14 @@ public record NodeSettings(
     double hotEventsPerSecond,
     int standbyReplicas,
     Map<String, String> streamsOverrides,
-    long maxEventsPerSecondPerCounter) {
+    long maxEventsPerSecondPerCounter,
+    Duration dedupeHorizon) {
+
+  public static final Duration DEFAULT_DEDUPE_HORIZON = TallyConfig.defaults().dedupeHorizon();
 
   /** The topology's settings for this instance. */
   public TallyConfig topology() {
-    return TallyConfig.defaults().withHotEventsPerSecond(hotEventsPerSecond);
+    return TallyConfig.defaults().withHotEventsPerSecond(hotEventsPerSecond).withDedupeHorizon(dedupeHorizon);
   }
 
 }

@@ -3,6 +3,7 @@ package dev.tally.app;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -82,6 +83,11 @@ final class ServeCommand implements Callable<Integer> {
       description = "Events per counter and second accepted at ingest; over it, 429 (default: no limit).")
   long maxEventsPerSecondPerCounter;
 
+  @Option(names = "--dedupe-horizon", defaultValue = "PT24H",
+      description = "How long an event's eventId is remembered per counter, so that a retry is not counted "
+          + "twice; ISO-8601, PT0S turns it off (default: ${DEFAULT-VALUE}).")
+  Duration dedupeHorizon;
+
   @Option(names = "--streams-config", paramLabel = "KEY=VALUE",
       description = "Any further Kafka Streams setting, e.g. consumer.session.timeout.ms=10000 (repeatable).")
   Map<String, String> streamsConfig = new HashMap<>();
@@ -89,6 +95,9 @@ final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     String refusal = refusal(bind, authTokensFile != null, insecure);
+    if (refusal == null && dedupeHorizon.isNegative()) {
+      refusal = "--dedupe-horizon must be zero (off) or more, got " + dedupeHorizon;
+    }
     if (refusal != null) {
       System.err.println("tally serve: " + refusal);
       return 2;
@@ -97,7 +106,7 @@ final class ServeCommand implements Callable<Integer> {
         internalPort != null ? internalPort : port == 0 ? 0 : port + 1000, bind, Optional.ofNullable(authTokensFile),
         dataDir, partitions, applicationId, processingGuarantee, threads, hotEventsPerSecond,
         standbyReplicas != null ? standbyReplicas : bootstrapServers != null ? 1 : 0, streamsConfig,
-        maxEventsPerSecondPerCounter);
+        maxEventsPerSecondPerCounter, dedupeHorizon);
     TallyNode node = TallyNode.start(settings);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -40,7 +40,7 @@ class AuthIT {
         """);
     node = TallyNode.start(new NodeSettings(Optional.empty(), 0, "localhost", 0, 0, "127.0.0.1", Optional.of(tokens),
         dataDir.resolve("node"), 3, "auth-it-" + UUID.randomUUID(), "exactly_once_v2", 1, 10_000, 0, Map.of(),
-        RATE_LIMIT));
+        RATE_LIMIT, NodeSettings.DEFAULT_DEDUPE_HORIZON));
     new TallyClient(node.httpPort()).awaitReady();
   }
 

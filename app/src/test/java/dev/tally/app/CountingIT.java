@@ -287,6 +287,35 @@ class CountingIT {
     });
   }
 
+  /**
+   * Issue 14, item 7: a client that retries with the same eventId counts once, on a counter of 16
+   * shards too (events with an id go to its first shard, where their retries go).
+   */
+  @Test
+  void writesRetriedWithTheirEventIdCountOnce() throws Exception {
+    assertThat(client.post("/v1/counters/orders/shards", "{\"shards\":16}").status()).isEqualTo(202);
+    await().atMost(Duration.ofSeconds(30))
+        .until(() -> client.get("/v1/counters/orders").body().get("shards").intValue() == 16);
+    for (int attempt = 0; attempt < 3; attempt++) {
+      assertThat(client.post("/v1/counters/orders/increments", "{\"delta\":5,\"eventId\":\"order-1\"}").status())
+          .isEqualTo(202);
+      StringBuilder batch = new StringBuilder();
+      for (int i = 0; i < 20; i++) {
+        batch.append("{\"counter\":\"orders\",\"delta\":1,\"eventId\":\"line-").append(i).append("\"}\n");
+      }
+      assertThat(client.post("/v1/events", batch.toString()).status()).isEqualTo(202);
+    }
+    // Without ids, every attempt counts.
+    for (int attempt = 0; attempt < 3; attempt++) {
+      client.post("/v1/counters/orders/increments", "{\"delta\":100}");
+    }
+
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+        assertThat(client.counter("orders")[0]).isEqualTo(5 + 20 + 300));
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(client.text("/metrics"))
+        .containsPattern("kafka_stream_tally_duplicates_total\\{[^}]*} [1-9]"));
+  }
+
   @Test
   void aCounterThatNeverMovedIsZero() {
     assertThat(client.counter("never-seen")).containsExactly(0, 0, 0);

@@ -30,8 +30,10 @@ import org.slf4j.LoggerFactory;
  * test, killed with SIGKILL five times at random moments and started again on its data directory.
  * Under steady load its write-back buffers hold the counts of every event since the last commit at
  * any moment but the instant just after one, so each kill drops buffered, uncommitted counts, and the
- * restart must count those events again from the committed offsets, exactly once. Afterwards every
- * counter's total, trailing hour and unique count equal what the broker acknowledged.
+ * restart must count those events again from the committed offsets, exactly once. A tenth of the sends
+ * are retries of earlier events with the same {@code eventId} (issue 14, item 7), which must not count
+ * again, across the kills too. Afterwards every counter's total, trailing hour and unique count equal
+ * what the broker acknowledged of the first tries.
  */
 class CrashIT {
 
@@ -39,6 +41,7 @@ class CrashIT {
   private static final int COUNTERS = 300;
   private static final int ITEMS_PER_COUNTER = 7;
   private static final int KILLS = 5;
+  private static final int RETRY_DISTANCE = 1_000;
 
   @TempDir
   Path dir;
@@ -97,15 +100,30 @@ class CrashIT {
     }
   }
 
-  /** About 2,000 events a second over the counters, each with an item, until {@code loading} is false. */
+  /**
+   * About 2,000 events a second over the counters, each with an item and an id, until {@code loading}
+   * is false; every tenth send is a retry of the event sent {@link #RETRY_DISTANCE} events earlier,
+   * whose first try a kill may have left counted and committed, or not.
+   */
   private static void steadyLoad(String bootstrap, AtomicLongArray acknowledged, AtomicLong events,
       AtomicLong failed, AtomicBoolean loading) {
+    IncrementEvent[] recent = new IncrementEvent[RETRY_DISTANCE];
     try (TallyProducer producer = new TallyProducer(bootstrap, TallyConfig.INCREMENTS_TOPIC)) {
       for (long n = 0; loading.get(); n++) {
+        int slot = (int) (n % RETRY_DISTANCE);
+        if (n % 10 == 9 && recent[slot] != null) {
+          producer.send(recent[slot]).whenComplete((metadata, error) -> {
+            if (error != null) {
+              failed.incrementAndGet();
+            }
+          });
+        }
         int counter = (int) (n % COUNTERS);
         long delta = n % 3 == 0 ? -1 : 2;
         IncrementEvent event = IncrementEvent.newBuilder().setCounter("k:" + counter).setDelta(delta)
-            .setItem("u" + (n / COUNTERS) % ITEMS_PER_COUNTER).setEventTime(Instant.now()).build();
+            .setItem("u" + (n / COUNTERS) % ITEMS_PER_COUNTER).setEventTime(Instant.now()).setEventId("e" + n)
+            .build();
+        recent[slot] = event;
         producer.send(event).whenComplete((metadata, error) -> {
           if (error == null) {
             acknowledged.addAndGet(counter, delta);

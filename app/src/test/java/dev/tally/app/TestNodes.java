@@ -12,20 +12,22 @@ final class TestNodes {
 
   static NodeSettings embedded(Path dataDir, String name, int partitions, int threads) {
     return new NodeSettings(Optional.empty(), 0, "localhost", 0, 0, "127.0.0.1", Optional.empty(), dataDir,
-        partitions, name + "-" + UUID.randomUUID(), "exactly_once_v2", threads, 10_000, 0, Map.of(), 0);
+        partitions, name + "-" + UUID.randomUUID(), "exactly_once_v2", threads, 10_000, 0, Map.of(), 0,
+        NodeSettings.DEFAULT_DEDUPE_HORIZON);
   }
 
   /** A node of {@code applicationId} on the cluster at {@code bootstrapServers}. */
   static NodeSettings joining(String bootstrapServers, Path dataDir, String applicationId, int partitions,
       Map<String, String> streamsOverrides) {
     return new NodeSettings(Optional.of(bootstrapServers), 0, "localhost", Ports.free(), Ports.free(), "127.0.0.1",
-        Optional.empty(), dataDir, partitions, applicationId, "exactly_once_v2", 1, 10_000, 1, streamsOverrides, 0);
+        Optional.empty(), dataDir, partitions, applicationId, "exactly_once_v2", 1, 10_000, 1, streamsOverrides, 0,
+        NodeSettings.DEFAULT_DEDUPE_HORIZON);
   }
 
   static NodeSettings withHotEventsPerSecond(NodeSettings settings, double eventsPerSecond) {
     return new NodeSettings(settings.bootstrapServers(), settings.kafkaPort(), settings.host(), settings.httpPort(),
         settings.internalPort(), settings.bind(), settings.authTokensFile(), settings.dataDir(), settings.partitions(), settings.applicationId(),
         settings.processingGuarantee(), settings.streamThreads(), eventsPerSecond, settings.standbyReplicas(),
-        settings.streamsOverrides(), settings.maxEventsPerSecondPerCounter());
+        settings.streamsOverrides(), settings.maxEventsPerSecondPerCounter(), settings.dedupeHorizon());
   }
 }

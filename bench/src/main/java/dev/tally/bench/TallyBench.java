@@ -153,9 +153,9 @@ public final class TallyBench {
         continue;
       }
       for (String guarantee : List.of(StreamsConfig.EXACTLY_ONCE_V2, StreamsConfig.AT_LEAST_ONCE)) {
-        boolean hotVariant = workload == Workload.HOT_SHARDED || workload == Workload.HOT_COALESCED
-            || workload == Workload.UNIFORM_NO_WINDOWS;
-        if ((hotVariant || quick) && guarantee.equals(StreamsConfig.AT_LEAST_ONCE)) {
+        boolean variant = workload == Workload.HOT_SHARDED || workload == Workload.HOT_COALESCED
+            || workload == Workload.UNIFORM_NO_WINDOWS || workload == Workload.ZIPF_IDS;
+        if ((variant || quick) && guarantee.equals(StreamsConfig.AT_LEAST_ONCE)) {
           continue;
         }
         double[] rate = counted(workload, guarantee, false);
@@ -246,7 +246,7 @@ public final class TallyBench {
     TallyConfig defaults = TallyConfig.defaults();
     TallyConfig withTopics = new TallyConfig(topic, "bench.dlq." + run, defaults.tiers(),
         defaults.hoppingWindows(), defaults.grace(), defaults.maxFutureSkew(), defaults.uniqueTiers(),
-        defaults.hllLgK(), shardTopic, Double.MAX_VALUE, PARTITIONS);
+        defaults.hllLgK(), shardTopic, Double.MAX_VALUE, PARTITIONS, defaults.dedupeHorizon());
     TallyConfig config = workload == Workload.UNIFORM_NO_WINDOWS ? withTopics.withoutWindows() : withTopics;
     createTopic(config.dlqTopic());
     Path state = work.resolve("state-" + run);
@@ -384,7 +384,7 @@ public final class TallyBench {
       for (int i = 0; i < 2; i++) {
         nodes.add(TallyNode.start(new NodeSettings(Optional.of(broker.bootstrapServers()), 0, "localhost",
             Ports.free(), Ports.free(), "127.0.0.1", Optional.empty(), work.resolve("reads-" + i), PARTITIONS, applicationId, StreamsConfig.EXACTLY_ONCE_V2,
-            1, 10_000, 1, Map.of(), 0)));
+            1, 10_000, 1, Map.of(), 0, NodeSettings.DEFAULT_DEDUPE_HORIZON)));
       }
       HttpClient http = HttpClient.newHttpClient();
       String base = "http://localhost:" + nodes.get(0).httpPort();
@@ -426,7 +426,8 @@ public final class TallyBench {
     }
     try (TallyNode alos = TallyNode.start(new NodeSettings(Optional.of(broker.bootstrapServers()), 0, "localhost",
         Ports.free(), Ports.free(), "127.0.0.1", Optional.empty(), work.resolve("reads-alos"), PARTITIONS, "bench-alos-" + UUID.randomUUID(),
-        StreamsConfig.AT_LEAST_ONCE, 1, 10_000, 0, Map.of(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100"), 0))) {
+        StreamsConfig.AT_LEAST_ONCE, 1, 10_000, 0, Map.of(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100"), 0,
+        NodeSettings.DEFAULT_DEDUPE_HORIZON))) {
       awaitReady(HttpClient.newHttpClient(), "http://localhost:" + alos.httpPort());
       results.put("freshnessAtLeastOnce", freshness(HttpClient.newHttpClient(), alos, "fresh-alos"));
     }

@@ -17,7 +17,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * Writes increment events to {@code tally.increments}, keyed by the counter's shard key: a counter with n
- * shards sends each event to a random one of {@code c}, {@code c#1} .. {@code c#(n-1)}. Idempotent with
+ * shards sends each event to a random one of {@code c}, {@code c#1} .. {@code c#(n-1)}, except events with
+ * an {@code eventId}, which always go to {@code c}. Idempotent with
  * {@code acks=all}: an event whose future completed is on every in-sync replica and is written once even
  * if the producer retried. Thread-safe.
  */
@@ -61,7 +62,10 @@ public final class TallyProducer implements EventSender, AutoCloseable {
   public CompletableFuture<RecordMetadata> send(IncrementEvent event) {
     String counter = event.getCounter();
     int count = shards.applyAsInt(counter);
-    String key = count <= 1 ? counter : ShardKeys.of(counter, ThreadLocalRandom.current().nextInt(count));
+    // An event with an id goes to shard 0, where its retries go too: the topology remembers ids per
+    // partition, and a random shard could put a retry where its first try is not known.
+    String key = count <= 1 || event.getEventId() != null ? counter
+        : ShardKeys.of(counter, ThreadLocalRandom.current().nextInt(count));
     CompletableFuture<RecordMetadata> result = new CompletableFuture<>();
     producer.send(new ProducerRecord<>(topic, key, event), (metadata, error) -> {
       if (error != null) {

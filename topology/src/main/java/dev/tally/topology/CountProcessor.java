@@ -22,6 +22,7 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.TimestampedKeyValueStore;
 import org.apache.kafka.streams.state.ValueAndTimestamp;
 import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.state.WindowStoreIterator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,6 +54,8 @@ final class CountProcessor implements Processor<byte[], byte[], String, CountOut
   static final Duration ACTIVITY_TICK = Duration.ofSeconds(1);
   /** 2^60: past this a shard key's increments or decrements are near the 64-bit limit. */
   static final long NEAR_OVERFLOW = 1L << 60;
+  /** Between counter and event id in the keys of {@code event-ids}; never in a counter id. */
+  private static final char ID_SEPARATOR = '/';
 
   private final IncrementEventSerde serde = new IncrementEventSerde();
   private final TallyConfig config;
@@ -66,10 +69,13 @@ final class CountProcessor implements Processor<byte[], byte[], String, CountOut
   private HeadStore<HllSketch> uniques;
   private BufferedKeyValueStore<String, Long> streamTimeStore;
   private WindowStore<String, TopCounters> top;
+  /** Ids seen within the dedupe horizon; null when the horizon is zero. */
+  private WindowStore<String, Long> eventIds;
   private TimestampedKeyValueStore<String, ShardConfig> shardConfig;
   private final HotCounterDetector hot;
   private Sensor raises;
   private Sensor nearOverflow;
+  private Sensor duplicates;
   private long streamTime = Long.MIN_VALUE;
 
   CountProcessor(TallyConfig config) {
@@ -85,9 +91,12 @@ final class CountProcessor implements Processor<byte[], byte[], String, CountOut
     this.streamTimeStore = context.getStateStore(StoreNames.STREAM_TIME);
     this.top = context.getStateStore(StoreNames.TOP_1S);
     this.shardConfig = context.getStateStore(StoreNames.SHARD_CONFIG);
+    this.eventIds = config.dedupes() ? context.getStateStore(StoreNames.EVENT_IDS) : null;
     this.raises = context.metrics().addRateTotalSensor("tally", "hot-counters", "shard-raises",
         Sensor.RecordingLevel.INFO);
     this.nearOverflow = context.metrics().addRateTotalSensor("tally", "counters", "near-overflow",
+        Sensor.RecordingLevel.INFO);
+    this.duplicates = context.metrics().addRateTotalSensor("tally", "events", "duplicates",
         Sensor.RecordingLevel.INFO);
     // A revived task (after an aborted transaction) inits this same processor again: start clean.
     pendingActivity.clear();
@@ -125,6 +134,14 @@ final class CountProcessor implements Processor<byte[], byte[], String, CountOut
       reject(record, DeadLetters.INVALID, problem.get());
       return;
     }
+    String idKey = eventIds == null || event.getEventId() == null ? null
+        : ShardKeys.counterOf(key) + ID_SEPARATOR + event.getEventId();
+    if (idKey != null && seen(idKey, record.timestamp())) {
+      duplicates.record();
+      log.debug("not counted again: event '{}' of counter '{}', seen within {}", event.getEventId(),
+          ShardKeys.counterOf(key), config.dedupeHorizon());
+      return;
+    }
     long delta = event.getDelta();
     long eventTime = event.getEventTime().toEpochMilli();
     boolean late = streamTime != Long.MIN_VALUE && eventTime < streamTime - config.grace().toMillis();
@@ -142,6 +159,10 @@ final class CountProcessor implements Processor<byte[], byte[], String, CountOut
           + "' " + totals.total(key) + " would overflow a 64-bit count; the counter is left unchanged");
       return;
     }
+    if (idKey != null) {
+      // Only once counted: an event refused above may be sent again and count then.
+      eventIds.put(idKey, record.timestamp(), record.timestamp());
+    }
     String item = event.getItem();
     if (item != null) {
       uniques.add(key, bucketTime, newStreamTime, sketch -> UniqueSketches.add(sketch, item, config.hllLgK()));
@@ -157,6 +178,18 @@ final class CountProcessor implements Processor<byte[], byte[], String, CountOut
     if (newStreamTime > streamTime) {
       streamTime = newStreamTime;
       streamTimeStore.put(STREAM_TIME_KEY, streamTime);
+    }
+  }
+
+  /**
+   * Whether {@code idKey} was counted within the dedupe horizon before {@code timestamp}. A retry is
+   * written after its first try, so its record timestamp is later; the bound above only guards
+   * against clocks of producers that set their own timestamps.
+   */
+  private boolean seen(String idKey, long timestamp) {
+    try (WindowStoreIterator<Long> earlier = eventIds.fetch(idKey,
+        Math.max(0, timestamp - config.dedupeHorizon().toMillis()), Long.MAX_VALUE)) {
+      return earlier.hasNext();
     }
   }
 

@@ -28,7 +28,8 @@ import org.apache.kafka.streams.state.Stores;
  *     [increments-source] -&gt; [misplaced] -&gt; rerouted-repartition -&gt; [merge-rerouted]
  *       (records a producer put outside their key's partition; only when the partition count is known)
  *     [count] stores: counter-totals (heads: totals and open buckets), counts-1s, counts-1m, counts-1h,
- *                     uniques-all (heads), uniques-1h, uniques-1d, stream-time, top-1s;
+ *                     uniques-all (heads), uniques-1h, uniques-1d, stream-time, top-1s,
+ *                     event-ids (when the dedupe horizon is not zero);
  *                     reads the global store shard-config
  *     [route-] -&gt; [route-dlq] -&gt; [dlq-unwrap] -&gt; [dlq-sink] -&gt; tally.dlq
  *     [route-] -&gt; [route-shard-decisions] -&gt; [shard-decision-unwrap] -&gt; [shard-config-sink] -&gt; tally.shard-config
@@ -100,6 +101,13 @@ public final class CounterTopology {
             TOP_RETENTION, Duration.ofSeconds(1), false), Serdes.String(), new TopCounters.TopCountersSerde())
         .withCachingDisabled());
 
+    if (config.dedupes()) {
+      // Ids are unique per event: a record cache would hold nothing twice.
+      builder.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(StoreNames.EVENT_IDS,
+              config.dedupeHorizon(), Duration.ofMillis(1), false), Serdes.String(), Serdes.Long())
+          .withCachingDisabled());
+    }
+
     KStream<byte[], byte[]> increments = builder
         .stream(config.incrementsTopic(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(SOURCE));
     if (config.incrementsPartitions() > 0) {
@@ -153,9 +161,11 @@ public final class CounterTopology {
 
   /** The stores the counting processor updates. */
   private static String[] storeNames(TallyConfig config) {
-    return Stream.concat(
+    return Stream.of(
             Stream.of(StoreNames.COUNTER_TOTALS, StoreNames.STREAM_TIME, StoreNames.UNIQUES_ALL, StoreNames.TOP_1S),
-            Stream.concat(config.tiers().stream(), config.uniqueTiers().stream()).map(Tier::store))
+            Stream.concat(config.tiers().stream(), config.uniqueTiers().stream()).map(Tier::store),
+            config.dedupes() ? Stream.of(StoreNames.EVENT_IDS) : Stream.<String>empty())
+        .flatMap(names -> names)
         .toArray(String[]::new);
   }
 }

@@ -25,6 +25,12 @@ public final class StoreNames {
   /** Window store, 1 s windows: each task's busiest counters of each second ({@code TopCounters}). */
   public static final String TOP_1S = "top-1s";
 
+  /**
+   * Window store: {@code counter/eventId} at the timestamp of the record that first carried it, kept
+   * for the dedupe horizon ({@link TallyConfig#dedupeHorizon}).
+   */
+  public static final String EVENT_IDS = "event-ids";
+
   /** Global key-value: counter id to its {@code ShardConfig}, from {@code tally.shard-config}. */
   public static final String SHARD_CONFIG = "shard-config";
 

@@ -21,6 +21,8 @@ import java.util.Optional;
  * @param incrementsPartitions the partitions of {@code incrementsTopic}: a record found in another
  *     partition than Kafka's default partitioner gives its key is re-routed to the task that owns the
  *     key; 0 when not known, and nothing is checked
+ * @param dedupeHorizon how long an event's {@code eventId} is remembered, per counter: a second event with
+ *     the same counter and id within it is not counted again (by record timestamps); zero: ids are ignored
  */
 public record TallyConfig(
     String incrementsTopic,
@@ -33,7 +35,8 @@ public record TallyConfig(
     int hllLgK,
     String shardConfigTopic,
     double hotEventsPerSecond,
-    int incrementsPartitions) {
+    int incrementsPartitions,
+    Duration dedupeHorizon) {
 
   public static final String INCREMENTS_TOPIC = "tally.increments";
   public static final String DLQ_TOPIC = "tally.dlq";
@@ -57,6 +60,9 @@ public record TallyConfig(
     }
     if (hllLgK < 4 || hllLgK > 21) {
       throw new IllegalArgumentException("hllLgK must be in [4, 21], got " + hllLgK);
+    }
+    if (dedupeHorizon.isNegative()) {
+      throw new IllegalArgumentException("dedupeHorizon must be zero (off) or more, got " + dedupeHorizon);
     }
     hoppingWindows = List.copyOf(hoppingWindows);
     for (int i = 1; i < tiers.size(); i++) {
@@ -91,25 +97,37 @@ public record TallyConfig(
         14,
         SHARD_CONFIG_TOPIC,
         10_000,
-        0);
+        0,
+        Duration.ofHours(24));
   }
 
   /** These settings without any time window or windowed sketch: only all-time totals and uniques. */
   public TallyConfig withoutWindows() {
     return new TallyConfig(incrementsTopic, dlqTopic, List.of(), List.of(), grace, maxFutureSkew, List.of(),
-        hllLgK, shardConfigTopic, hotEventsPerSecond, incrementsPartitions);
+        hllLgK, shardConfigTopic, hotEventsPerSecond, incrementsPartitions, dedupeHorizon);
   }
 
   /** These settings with another hot-counter threshold. */
   public TallyConfig withHotEventsPerSecond(double eventsPerSecond) {
     return new TallyConfig(incrementsTopic, dlqTopic, tiers, hoppingWindows, grace, maxFutureSkew, uniqueTiers,
-        hllLgK, shardConfigTopic, eventsPerSecond, incrementsPartitions);
+        hllLgK, shardConfigTopic, eventsPerSecond, incrementsPartitions, dedupeHorizon);
   }
 
   /** These settings for an increments topic of {@code partitions} partitions. */
   public TallyConfig withIncrementsPartitions(int partitions) {
     return new TallyConfig(incrementsTopic, dlqTopic, tiers, hoppingWindows, grace, maxFutureSkew, uniqueTiers,
-        hllLgK, shardConfigTopic, hotEventsPerSecond, partitions);
+        hllLgK, shardConfigTopic, hotEventsPerSecond, partitions, dedupeHorizon);
+  }
+
+  /** These settings with another {@code eventId} horizon (zero: ids are ignored). */
+  public TallyConfig withDedupeHorizon(Duration horizon) {
+    return new TallyConfig(incrementsTopic, dlqTopic, tiers, hoppingWindows, grace, maxFutureSkew, uniqueTiers,
+        hllLgK, shardConfigTopic, hotEventsPerSecond, incrementsPartitions, horizon);
+  }
+
+  /** Whether events with an {@code eventId} are counted once within {@link #dedupeHorizon}. */
+  public boolean dedupes() {
+    return !dedupeHorizon.isZero();
   }
 
   /** The tier whose buckets are {@code size} long. */

@@ -172,7 +172,7 @@ class CounterTopologyTest {
         "route-dlq", "dlq-unwrap", CounterTopology.DLQ_SINK, "route-shard-decisions", "shard-decision-unwrap",
         CounterTopology.SHARD_CONFIG_SINK);
     assertThat(description.toString())
-        .contains(StoreNames.COUNTER_TOTALS, StoreNames.COUNTS_1S, StoreNames.TOP_1S, StoreNames.SHARD_CONFIG,
+        .contains(StoreNames.COUNTER_TOTALS, StoreNames.COUNTS_1S, StoreNames.TOP_1S, StoreNames.SHARD_CONFIG, StoreNames.EVENT_IDS,
             "shard-config-update-source", CounterTopology.SHARD_CONFIG_UPDATE)
         .doesNotContain("KSTREAM-", "KTABLE-", "repartition");
   }
