@@ -50,9 +50,12 @@ public final class HttpApi implements AutoCloseable {
   /**
    * @param metrics served at {@code /metrics} in the Prometheus text format
    * @param auth who may call which public route ({@link BearerAuth#off()}: anyone)
+   * @param peerSecret what the other instances present to the internal routes ({@link PeerSecret#none()}:
+   *     nothing)
    */
   public HttpApi(IngestService ingest, ShardPins pins, CounterQueries queries, Router router,
-      TallyConfig tallyConfig, PrometheusMeterRegistry metrics, Supplier<Readiness> readiness, BearerAuth auth) {
+      TallyConfig tallyConfig, PrometheusMeterRegistry metrics, Supplier<Readiness> readiness, BearerAuth auth,
+      PeerSecret peerSecret) {
     this.app = server(config -> {
       config.routes.beforeMatched(auth::check);
       config.http.maxRequestSize = IngestService.MAX_BODY_BYTES;
@@ -67,7 +70,10 @@ public final class HttpApi implements AutoCloseable {
     // The peers' reads on a listener and thread pool of their own: however busy the public side is,
     // a peer's fetch finds a thread, and the internal routes never answer on the public port.
     FetchCodec codec = new FetchCodec(new StoreSerdes(tallyConfig));
-    this.internal = server(config -> InternalRoutes.register(config.routes, router, codec, readiness));
+    this.internal = server(config -> {
+      config.routes.before(peerSecret::check);
+      InternalRoutes.register(config.routes, router, codec, readiness);
+    });
   }
 
   private static Javalin server(Consumer<JavalinConfig> routes) {

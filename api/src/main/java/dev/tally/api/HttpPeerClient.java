@@ -31,10 +31,12 @@ public final class HttpPeerClient implements PeerClient {
   private final HttpClient http;
   private final Duration timeout;
   private final FetchCodec codec;
+  private final PeerSecret secret;
   private final ObjectMapper json = new ObjectMapper().registerModule(new JavaTimeModule());
 
-  public HttpPeerClient(TallyConfig config, Duration timeout) {
+  public HttpPeerClient(TallyConfig config, Duration timeout, PeerSecret secret) {
     this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+    this.secret = secret;
     this.timeout = timeout;
     this.codec = new FetchCodec(new StoreSerdes(config));
   }
@@ -68,9 +70,9 @@ public final class HttpPeerClient implements PeerClient {
   }
 
   private HttpRequest.Builder request(HostInfo peer, String path) {
-    return HttpRequest.newBuilder(URI.create("http://" + peer.host() + ":" + peer.port() + path))
+    return secret.sign(HttpRequest.newBuilder(URI.create("http://" + peer.host() + ":" + peer.port() + path))
         .timeout(timeout)
-        .header(FORWARDED_HEADER, "true");
+        .header(FORWARDED_HEADER, "true"));
   }
 
   private CompletableFuture<JsonNode> send(HttpRequest request) {

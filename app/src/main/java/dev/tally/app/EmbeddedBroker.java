@@ -39,6 +39,15 @@ public final class EmbeddedBroker implements AutoCloseable {
   private final KafkaRaftServer server;
   private final String bootstrapServers;
 
+  /**
+   * A further listener on 127.0.0.1, e.g. SASL_SSL for a test of a secured cluster.
+   *
+   * @param name the listener's name, also in {@code listener.name.<name lower-case>.*} settings
+   * @param protocol its security protocol
+   * @param settings further broker settings it needs (SASL mechanisms, keystore), full names
+   */
+  public record Listener(String name, String protocol, int port, Map<String, String> settings) {}
+
   private EmbeddedBroker(KafkaRaftServer server, String bootstrapServers) {
     this.server = server;
     this.bootstrapServers = bootstrapServers;
@@ -51,9 +60,23 @@ public final class EmbeddedBroker implements AutoCloseable {
    * @param defaultPartitions partitions of topics created without an explicit count
    */
   public static EmbeddedBroker start(Path dataDir, int port, int defaultPartitions) {
+    return start(dataDir, port, defaultPartitions, List.of());
+  }
+
+  /** As {@link #start(Path, int, int)}, with {@code extra} listeners beside the PLAINTEXT one. */
+  public static EmbeddedBroker start(Path dataDir, int port, int defaultPartitions, List<Listener> extra) {
     int brokerPort = port == 0 ? Ports.free() : port;
     int controllerPort = Ports.free();
-    KafkaConfig config = KafkaConfig.fromProps(properties(dataDir, brokerPort, controllerPort, defaultPartitions));
+    Properties props = properties(dataDir, brokerPort, controllerPort, defaultPartitions);
+    for (Listener listener : extra) {
+      String endpoint = "," + listener.name() + "://127.0.0.1:" + listener.port();
+      props.put("listeners", props.getProperty("listeners") + endpoint);
+      props.put("advertised.listeners", props.getProperty("advertised.listeners") + endpoint);
+      props.put("listener.security.protocol.map", props.getProperty("listener.security.protocol.map") + ","
+          + listener.name() + ":" + listener.protocol());
+      props.putAll(listener.settings());
+    }
+    KafkaConfig config = KafkaConfig.fromProps(props);
     format(config, dataDir);
     KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
     String bootstrap = "127.0.0.1:" + brokerPort;

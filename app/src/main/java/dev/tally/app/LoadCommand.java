@@ -6,14 +6,16 @@ import dev.tally.ingest.LoadGenerator;
 import dev.tally.ingest.ShardCounts;
 import dev.tally.ingest.TallyProducer;
 import dev.tally.topology.TallyConfig;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.CommonClientConfigs;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -25,6 +27,10 @@ final class LoadCommand implements Callable<Integer> {
   @Option(names = "--bootstrap-servers", defaultValue = "127.0.0.1:9092",
       description = "Kafka (default: ${DEFAULT-VALUE}, the broker of a default `tally serve`).")
   String bootstrapServers;
+
+  @Option(names = "--kafka-config", paramLabel = "FILE",
+      description = "Kafka client properties (security.protocol, sasl.*, ssl.*) for a secured cluster.")
+  Path kafkaConfig;
 
   @Option(names = "--rate", defaultValue = "10000", description = "Events per second (default: ${DEFAULT-VALUE}).")
   int rate;
@@ -51,9 +57,10 @@ final class LoadCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    try (ShardCounts shards = new ShardCounts(bootstrapServers, TallyConfig.SHARD_CONFIG_TOPIC);
-        TallyProducer producer = new TallyProducer(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers),
-            TallyConfig.INCREMENTS_TOPIC, shards::of);
+    Map<String, Object> kafka = new HashMap<>(KafkaConfigFile.read(kafkaConfig));
+    kafka.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    try (ShardCounts shards = new ShardCounts(kafka, TallyConfig.SHARD_CONFIG_TOPIC);
+        TallyProducer producer = new TallyProducer(kafka, TallyConfig.INCREMENTS_TOPIC, shards::of);
         Coalescer coalescer = new Coalescer(producer, Coalescer.DEFAULT_INTERVAL)) {
       EventSender sender = coalesce ? coalescer : producer;
       LoadGenerator generator = new LoadGenerator(sender, Clock.systemUTC());

@@ -28,6 +28,9 @@ import java.util.Optional;
  * @param streamsOverrides further Kafka Streams settings, applied last
  * @param maxEventsPerSecondPerCounter events per counter and second accepted at ingest (0: no limit)
  * @param dedupeHorizon how long an {@code eventId} is remembered per counter (zero: ids are ignored)
+ * @param peerSecretFile the secret the instances present to each other's internal endpoints; empty: none
+ * @param kafkaConfig client properties for every Kafka client of this instance (security, for one);
+ *     only with {@code bootstrapServers}
  */
 public record NodeSettings(
     Optional<String> bootstrapServers,
@@ -46,7 +49,9 @@ public record NodeSettings(
     int standbyReplicas,
     Map<String, String> streamsOverrides,
     long maxEventsPerSecondPerCounter,
-    Duration dedupeHorizon) {
+    Duration dedupeHorizon,
+    Optional<Path> peerSecretFile,
+    Map<String, String> kafkaConfig) {
 
   public static final Duration DEFAULT_DEDUPE_HORIZON = TallyConfig.defaults().dedupeHorizon();
 

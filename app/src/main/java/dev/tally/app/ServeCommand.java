@@ -22,6 +22,11 @@ final class ServeCommand implements Callable<Integer> {
       description = "Join this Kafka cluster instead of starting an embedded broker.")
   String bootstrapServers;
 
+  @Option(names = "--kafka-config", paramLabel = "FILE",
+      description = "Kafka client properties (security.protocol, sasl.*, ssl.*) for every client: producers, "
+          + "Streams, admin and consumers. Only with --bootstrap-servers.")
+  Path kafkaConfig;
+
   @Option(names = "--port", defaultValue = "7070", description = "HTTP port (default: ${DEFAULT-VALUE}).")
   int port;
 
@@ -30,13 +35,18 @@ final class ServeCommand implements Callable<Integer> {
   Integer internalPort;
 
   @Option(names = "--bind", defaultValue = "127.0.0.1",
-      description = "Address to listen on (default: ${DEFAULT-VALUE}). Beyond loopback, --auth-tokens-file or "
-          + "--insecure is required.")
+      description = "Address to listen on (default: ${DEFAULT-VALUE}). Beyond loopback, --auth-tokens-file and "
+          + "--peer-secret-file, or --insecure, are required.")
   String bind;
 
   @Option(names = "--auth-tokens-file", paramLabel = "FILE",
       description = "Bearer tokens, one per line: TOKEN ROLE[,ROLE...] with roles read, write, admin; # comments.")
   Path authTokensFile;
+
+  @Option(names = "--peer-secret-file", paramLabel = "FILE",
+      description = "A secret of 16 or more characters on the first line, the same on every instance: "
+          + "each presents it to the others' internal endpoints, which answer no one else.")
+  Path peerSecretFile;
 
   @Option(names = "--insecure",
       description = "Serve beyond loopback without authentication.")
@@ -94,7 +104,10 @@ final class ServeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
-    String refusal = refusal(bind, authTokensFile != null, insecure);
+    String refusal = refusal(bind, authTokensFile != null, peerSecretFile != null, insecure);
+    if (refusal == null && kafkaConfig != null && bootstrapServers == null) {
+      refusal = "--kafka-config is for a cluster given by --bootstrap-servers; the embedded broker needs none";
+    }
     if (refusal == null && dedupeHorizon.isNegative()) {
       refusal = "--dedupe-horizon must be zero (off) or more, got " + dedupeHorizon;
     }
@@ -106,7 +119,8 @@ final class ServeCommand implements Callable<Integer> {
         internalPort != null ? internalPort : port == 0 ? 0 : port + 1000, bind, Optional.ofNullable(authTokensFile),
         dataDir, partitions, applicationId, processingGuarantee, threads, hotEventsPerSecond,
         standbyReplicas != null ? standbyReplicas : bootstrapServers != null ? 1 : 0, streamsConfig,
-        maxEventsPerSecondPerCounter, dedupeHorizon);
+        maxEventsPerSecondPerCounter, dedupeHorizon, Optional.ofNullable(peerSecretFile),
+        KafkaConfigFile.read(kafkaConfig));
     TallyNode node = TallyNode.start(settings);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -122,19 +136,22 @@ final class ServeCommand implements Callable<Integer> {
 
   /**
    * Why {@code tally serve} must not start with these options, or null: bound beyond loopback it needs
-   * tokens, or an explicit {@code --insecure}.
+   * tokens and a peer secret, or an explicit {@code --insecure}.
    */
-  static String refusal(String bind, boolean tokens, boolean insecure) {
+  static String refusal(String bind, boolean tokens, boolean peerSecret, boolean insecure) {
     boolean loopback;
     try {
       loopback = InetAddress.getByName(bind).isLoopbackAddress();
     } catch (UnknownHostException e) {
       return "cannot resolve --bind " + bind;
     }
-    if (loopback || tokens || insecure) {
+    if (loopback || insecure || tokens && peerSecret) {
       return null;
     }
-    return "--bind " + bind + " serves beyond this machine: give --auth-tokens-file FILE (lines TOKEN ROLE[,ROLE...], "
-        + "roles read, write, admin), or --insecure to serve without authentication";
+    return "--bind " + bind + " serves beyond this machine: give "
+        + (tokens ? "" : "--auth-tokens-file FILE (lines TOKEN ROLE[,ROLE...], roles read, write, admin)")
+        + (tokens || peerSecret ? "" : " and ")
+        + (peerSecret ? "" : "--peer-secret-file FILE (one secret line, the same on every instance)")
+        + ", or --insecure to serve without authentication";
   }
 }

@@ -3,6 +3,7 @@ package dev.tally.app;
 import dev.tally.api.BearerAuth;
 import dev.tally.api.HttpApi;
 import dev.tally.api.HttpPeerClient;
+import dev.tally.api.PeerSecret;
 import dev.tally.ingest.Coalescer;
 import dev.tally.ingest.CounterRateLimit;
 import dev.tally.ingest.IngestService;
@@ -28,14 +29,15 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.CloseOptions;
@@ -91,6 +93,7 @@ public final class TallyNode implements AutoCloseable {
   private void startParts(NodeSettings settings) {
     // Read first: a bad tokens file stops the start before anything else is up.
     BearerAuth auth = settings.authTokensFile().map(BearerAuth::fromFile).orElse(BearerAuth.off());
+    PeerSecret peerSecret = settings.peerSecretFile().map(PeerSecret::fromFile).orElse(PeerSecret.none());
     TallyConfig config;
     if (settings.bootstrapServers().isPresent()) {
       bootstrapServers = settings.bootstrapServers().get();
@@ -100,7 +103,9 @@ public final class TallyNode implements AutoCloseable {
       started.push(broker);
       bootstrapServers = broker.bootstrapServers();
     }
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+    Map<String, Object> kafka = new HashMap<>(settings.kafkaConfig());
+    kafka.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    try (Admin admin = Admin.create(kafka)) {
       TallyTopics.ensure(admin, settings.topology(), settings.partitions());
       // As the topic has it, which on a cluster may differ from --partitions.
       config = settings.topology().withIncrementsPartitions(
@@ -109,7 +114,7 @@ public final class TallyNode implements AutoCloseable {
 
     int httpPort = settings.httpPort() == 0 ? Ports.free() : settings.httpPort();
     int internalPort = settings.internalPort() == 0 ? Ports.free() : settings.internalPort();
-    streams = new KafkaStreams(CounterTopology.build(config), streamsProperties(settings, httpPort, internalPort));
+    streams = new KafkaStreams(CounterTopology.build(config), streamsProperties(settings, kafka, httpPort, internalPort));
     streams.setUncaughtExceptionHandler(e -> {
       log.error("Kafka Streams thread failed; shutting the Streams client down", e);
       return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
@@ -124,7 +129,7 @@ public final class TallyNode implements AutoCloseable {
     streams.setStandbyUpdateListener(copies);
     streams.start();
     HostInfo self = new HostInfo(settings.host(), internalPort);
-    Admin watchAdmin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
+    Admin watchAdmin = Admin.create(kafka);
     started.push(watchAdmin);
     ProgressWatch progress = new ProgressWatch(STALL_AFTER, System::currentTimeMillis);
     // Two threads: a progress check waiting on an unreachable broker must not hold up the lag snapshots.
@@ -138,12 +143,13 @@ public final class TallyNode implements AutoCloseable {
     watch.scheduleWithFixedDelay(() -> progress.check(streams, self, watchAdmin, settings.applicationId(),
         config.incrementsTopic()), PROGRESS_CHECK.toMillis(), PROGRESS_CHECK.toMillis(), TimeUnit.MILLISECONDS);
 
-    ShardCounts shardCounts = new ShardCounts(bootstrapServers, config.shardConfigTopic());
+    ShardCounts shardCounts = new ShardCounts(kafka, config.shardConfigTopic());
     started.push(shardCounts);
     // No linger: a lone increment is sent at once. Under load, records still batch while earlier requests
     // are in flight, and a hot counter's increments merge in the coalescer first.
-    TallyProducer producer = new TallyProducer(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-        ProducerConfig.LINGER_MS_CONFIG, 0), config.incrementsTopic(), shardCounts::of);
+    Map<String, Object> producerSettings = new HashMap<>(kafka);
+    producerSettings.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+    TallyProducer producer = new TallyProducer(producerSettings, config.incrementsTopic(), shardCounts::of);
     started.push(producer);
     Coalescer coalescer = new Coalescer(producer, Coalescer.DEFAULT_INTERVAL);
     started.push(coalescer);
@@ -155,9 +161,9 @@ public final class TallyNode implements AutoCloseable {
     IngestService ingest = new IngestService(coalescer, Clock.systemUTC(), SEND_TIMEOUT, config.maxFutureSkew(),
         rateLimit);
     LocalStores local = new LocalStores(streams, copies, self, Clock.systemUTC());
-    Router router = new Router(local, new HttpPeerClient(config, PEER_TIMEOUT), READ_RETRY_BUDGET);
+    Router router = new Router(local, new HttpPeerClient(config, PEER_TIMEOUT, peerSecret), READ_RETRY_BUDGET);
     CounterQueries queries = new CounterQueries(streams, router, config, Clock.systemUTC(), READ_RETRY_BUDGET);
-    ShardPins pins = new ShardPins(bootstrapServers, config.shardConfigTopic(),
+    ShardPins pins = new ShardPins(kafka, config.shardConfigTopic(),
         counter -> Math.max(queries.shards(counter), shardCounts.of(counter)), Clock.systemUTC());
     started.push(pins);
     shardCounts.onLowered(pins::reassert);
@@ -181,16 +187,20 @@ public final class TallyNode implements AutoCloseable {
         .description("events answered before Kafka acknowledged them (Prefer: respond-async) that Kafka refused")
         .register(metrics);
     http = new HttpApi(ingest, pins, queries, router, config, metrics,
-        () -> new Readiness(streams.state(), progress.stalled()), auth);
+        () -> new Readiness(streams.state(), progress.stalled()), auth, peerSecret);
     started.push(http);
     http.start(settings.bind(), httpPort, internalPort);
   }
 
-  /** Other instances reach this one at {@code application.server}: its internal port. */
-  private Properties streamsProperties(NodeSettings settings, int httpPort, int internalPort) {
+  /**
+   * Other instances reach this one at {@code application.server}: its internal port. The client
+   * settings in {@code kafka} (bootstrap servers, security) apply to every client Streams creates.
+   */
+  private Properties streamsProperties(NodeSettings settings, Map<String, Object> kafka, int httpPort,
+      int internalPort) {
     Properties props = new Properties();
+    props.putAll(kafka);
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, settings.applicationId());
-    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, settings.host() + ":" + internalPort);
     props.put(StreamsConfig.STATE_DIR_CONFIG, settings.dataDir().resolve("streams").toAbsolutePath().toString());
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, settings.processingGuarantee());

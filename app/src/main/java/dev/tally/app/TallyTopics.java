@@ -9,6 +9,7 @@ import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
@@ -34,7 +35,10 @@ final class TallyTopics {
       try {
         future.get();
       } catch (ExecutionException e) {
-        if (!(e.getCause() instanceof TopicExistsException)) {
+        // Without the Create ACL the broker says so even for a topic that exists: then use it as it is.
+        boolean existing = e.getCause() instanceof TopicExistsException
+            || e.getCause() instanceof TopicAuthorizationException && exists(admin, name);
+        if (!existing) {
           throw new IllegalStateException("cannot create topic " + name + ": " + e.getCause().getMessage(), e);
         }
       } catch (InterruptedException e) {
@@ -42,6 +46,18 @@ final class TallyTopics {
         throw new IllegalStateException("interrupted while creating topic " + name, e);
       }
     });
+  }
+
+  private static boolean exists(Admin admin, String topic) {
+    try {
+      admin.describeTopics(List.of(topic)).allTopicNames().get();
+      return true;
+    } catch (ExecutionException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while describing topic " + topic, e);
+    }
   }
 
   /**

@@ -2,6 +2,7 @@ package dev.tally.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tally.api.PeerSecret;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 class AuthIT {
 
   private static final int RATE_LIMIT = 5;
+  private static final String PEER_SECRET = "s3cret-shared-by-peers";
 
   @TempDir
   static Path dataDir;
@@ -40,7 +42,8 @@ class AuthIT {
         """);
     node = TallyNode.start(new NodeSettings(Optional.empty(), 0, "localhost", 0, 0, "127.0.0.1", Optional.of(tokens),
         dataDir.resolve("node"), 3, "auth-it-" + UUID.randomUUID(), "exactly_once_v2", 1, 10_000, 0, Map.of(),
-        RATE_LIMIT, NodeSettings.DEFAULT_DEDUPE_HORIZON));
+        RATE_LIMIT, NodeSettings.DEFAULT_DEDUPE_HORIZON,
+        Optional.of(Files.writeString(dataDir.resolve("peer-secret"), PEER_SECRET + "\n")), Map.of()));
     new TallyClient(node.httpPort()).awaitReady();
   }
 
@@ -49,6 +52,26 @@ class AuthIT {
     if (node != null) {
       node.close();
     }
+  }
+
+  /** Issue 14, item 2: the internal endpoints answer only a caller with the peers' secret. */
+  @Test
+  void internalEndpointsNeedThePeerSecret() throws Exception {
+    for (String secret : new String[] {null, "s3cret-shared-by-peerz", "a-token"}) {
+      HttpRequest.Builder request = HttpRequest.newBuilder(
+          URI.create("http://localhost:" + node.internalPort() + "/internal/v1/state"));
+      if (secret != null) {
+        request.header(PeerSecret.HEADER, secret).header("Authorization", "Bearer " + secret);
+      }
+      HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(response.statusCode()).as("secret %s", secret).isEqualTo(401);
+      assertThat(response.body()).contains(PeerSecret.HEADER).doesNotContain(PEER_SECRET);
+    }
+    HttpResponse<String> peer = http.send(HttpRequest.newBuilder(
+            URI.create("http://localhost:" + node.internalPort() + "/internal/v1/state"))
+        .header(PeerSecret.HEADER, PEER_SECRET).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(peer.statusCode()).isEqualTo(200);
+    assertThat(peer.body()).contains("RUNNING");
   }
 
   @Test

@@ -60,7 +60,8 @@ class HotCounterIT {
   void aHotCounterGetsMoreShardsAndEveryTotalStaysExact() {
     long sentHot = 0;
     List<CompletableFuture<?>> sends = new ArrayList<>();
-    try (ShardCounts shards = new ShardCounts(node.bootstrapServers(), TallyConfig.SHARD_CONFIG_TOPIC);
+    try (ShardCounts shards = new ShardCounts(
+        Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, node.bootstrapServers()), TallyConfig.SHARD_CONFIG_TOPIC);
         TallyProducer producer = new TallyProducer(
             Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, node.bootstrapServers()),
             TallyConfig.INCREMENTS_TOPIC, shards::of)) {

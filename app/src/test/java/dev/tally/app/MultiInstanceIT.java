@@ -64,6 +64,7 @@ class MultiInstanceIT {
     third = new ProcessBuilder(java, "-Xmx512m", "-jar", Path.of("target", "tally.jar").toString(), "serve",
         "--bootstrap-servers", broker.bootstrapServers(), "--port", Integer.toString(thirdPort),
         "--internal-port", Integer.toString(Ports.free()),
+        "--peer-secret-file", TestNodes.peerSecretFile(dir.resolve("node2"), applicationId).toString(),
         "--data-dir", dir.resolve("node2").toString(), "--application-id", applicationId, "--threads", "1",
         "--streams-config", StreamsConfig.consumerPrefix("session.timeout.ms") + "=" + SESSION_TIMEOUT)
         .redirectErrorStream(true)

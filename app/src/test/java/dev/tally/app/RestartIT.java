@@ -33,7 +33,7 @@ class RestartIT {
   void totalsSurviveARestartOnTheSameDataDir() throws Exception {
     NodeSettings settings = new NodeSettings(Optional.empty(), Ports.free(), "localhost", Ports.free(), Ports.free(),
         "127.0.0.1", Optional.empty(), dataDir, 3, "restart-it-" + UUID.randomUUID(), "exactly_once_v2", 1, 10_000, 0,
-        Map.of(), 0, NodeSettings.DEFAULT_DEDUPE_HORIZON);
+        Map.of(), 0, NodeSettings.DEFAULT_DEDUPE_HORIZON, Optional.empty(), Map.of());
     long[][] expected = new long[10][];
     String[] token = new String[1];
     try (TallyNode node = TallyNode.start(settings)) {
@@ -112,7 +112,7 @@ class RestartIT {
   void aStopUnderLoadAnswersEveryIncrementItCounts() throws Exception {
     NodeSettings settings = new NodeSettings(Optional.empty(), Ports.free(), "localhost", Ports.free(), Ports.free(),
         "127.0.0.1", Optional.empty(), dataDir, 3, "stop-it-" + UUID.randomUUID(), "exactly_once_v2", 1, 10_000, 0,
-        Map.of(), 0, NodeSettings.DEFAULT_DEDUPE_HORIZON);
+        Map.of(), 0, NodeSettings.DEFAULT_DEDUPE_HORIZON, Optional.empty(), Map.of());
     AtomicLong accepted = new AtomicLong();
     List<Integer> otherAnswers = new CopyOnWriteArrayList<>();
     TallyNode node = TallyNode.start(settings);

@@ -8,16 +8,24 @@ import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
-/** Issue 14, item 1: beyond loopback, serve needs tokens or an explicit --insecure, and says why. */
+/**
+ * Issue 14, items 1 and 2: beyond loopback, serve needs tokens and a peer secret, or an explicit
+ * --insecure, and says why.
+ */
 class ServeCommandTest {
 
   @Test
-  void beyondLoopbackItNeedsTokensOrInsecure() {
-    assertThat(ServeCommand.refusal("127.0.0.1", false, false)).isNull();
-    assertThat(ServeCommand.refusal("localhost", false, false)).isNull();
-    assertThat(ServeCommand.refusal("0.0.0.0", false, false)).contains("--auth-tokens-file").contains("--insecure");
-    assertThat(ServeCommand.refusal("0.0.0.0", true, false)).isNull();
-    assertThat(ServeCommand.refusal("0.0.0.0", false, true)).isNull();
+  void beyondLoopbackItNeedsTokensAndAPeerSecretOrInsecure() {
+    assertThat(ServeCommand.refusal("127.0.0.1", false, false, false)).isNull();
+    assertThat(ServeCommand.refusal("localhost", false, false, false)).isNull();
+    assertThat(ServeCommand.refusal("0.0.0.0", false, false, false))
+        .contains("--auth-tokens-file FILE").contains(" and --peer-secret-file").contains("--insecure");
+    assertThat(ServeCommand.refusal("0.0.0.0", true, false, false))
+        .doesNotContain("--auth-tokens-file").contains("give --peer-secret-file");
+    assertThat(ServeCommand.refusal("0.0.0.0", false, true, false))
+        .contains("give --auth-tokens-file").doesNotContain("--peer-secret-file");
+    assertThat(ServeCommand.refusal("0.0.0.0", true, true, false)).isNull();
+    assertThat(ServeCommand.refusal("0.0.0.0", false, false, true)).isNull();
   }
 
   @Test

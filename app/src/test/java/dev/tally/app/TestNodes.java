@@ -1,5 +1,8 @@
 package dev.tally.app;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
@@ -13,21 +16,34 @@ final class TestNodes {
   static NodeSettings embedded(Path dataDir, String name, int partitions, int threads) {
     return new NodeSettings(Optional.empty(), 0, "localhost", 0, 0, "127.0.0.1", Optional.empty(), dataDir,
         partitions, name + "-" + UUID.randomUUID(), "exactly_once_v2", threads, 10_000, 0, Map.of(), 0,
-        NodeSettings.DEFAULT_DEDUPE_HORIZON);
+        NodeSettings.DEFAULT_DEDUPE_HORIZON, Optional.empty(), Map.of());
   }
 
-  /** A node of {@code applicationId} on the cluster at {@code bootstrapServers}. */
+  /**
+   * A node of {@code applicationId} on the cluster at {@code bootstrapServers}; the nodes present a
+   * peer secret to each other, so every routed read passes its check.
+   */
   static NodeSettings joining(String bootstrapServers, Path dataDir, String applicationId, int partitions,
       Map<String, String> streamsOverrides) {
     return new NodeSettings(Optional.of(bootstrapServers), 0, "localhost", Ports.free(), Ports.free(), "127.0.0.1",
         Optional.empty(), dataDir, partitions, applicationId, "exactly_once_v2", 1, 10_000, 1, streamsOverrides, 0,
-        NodeSettings.DEFAULT_DEDUPE_HORIZON);
+        NodeSettings.DEFAULT_DEDUPE_HORIZON, Optional.of(peerSecretFile(dataDir, applicationId)), Map.of());
+  }
+
+  /** A file in {@code dataDir} with the peer secret of the nodes of {@code applicationId}. */
+  static Path peerSecretFile(Path dataDir, String applicationId) {
+    try {
+      return Files.writeString(Files.createDirectories(dataDir).resolve("peer-secret"), "peers-of-" + applicationId);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   static NodeSettings withHotEventsPerSecond(NodeSettings settings, double eventsPerSecond) {
     return new NodeSettings(settings.bootstrapServers(), settings.kafkaPort(), settings.host(), settings.httpPort(),
         settings.internalPort(), settings.bind(), settings.authTokensFile(), settings.dataDir(), settings.partitions(), settings.applicationId(),
         settings.processingGuarantee(), settings.streamThreads(), eventsPerSecond, settings.standbyReplicas(),
-        settings.streamsOverrides(), settings.maxEventsPerSecondPerCounter(), settings.dedupeHorizon());
+        settings.streamsOverrides(), settings.maxEventsPerSecondPerCounter(), settings.dedupeHorizon(),
+        settings.peerSecretFile(), settings.kafkaConfig());
   }
 }

@@ -3,6 +3,7 @@ package dev.tally.ingest;
 import dev.tally.schemas.ShardConfig;
 import dev.tally.schemas.ShardConfigSerde;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -45,12 +46,12 @@ public final class ShardCounts implements AutoCloseable {
   private boolean caughtUp;
   private volatile boolean running = true;
 
-  public ShardCounts(String bootstrapServers, String topic) {
-    consumer = new KafkaConsumer<>(Map.of(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-        ConsumerConfig.CLIENT_ID_CONFIG, "tally-shard-counts",
-        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
-        new StringDeserializer(), new ByteArrayDeserializer());
+  /** @param kafka the cluster's client settings: bootstrap servers, and security if any */
+  public ShardCounts(Map<String, Object> kafka, String topic) {
+    Map<String, Object> settings = new HashMap<>(kafka);
+    settings.put(ConsumerConfig.CLIENT_ID_CONFIG, "tally-shard-counts");
+    settings.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    consumer = new KafkaConsumer<>(settings, new StringDeserializer(), new ByteArrayDeserializer());
     partitions = consumer.partitionsFor(topic).stream()
         .map(p -> new TopicPartition(topic, p.partition())).toList();
     consumer.assign(partitions);

@@ -40,14 +40,16 @@ public final class ShardPins implements AutoCloseable {
   /** The largest count this instance pinned, per counter. */
   private final Map<String, Integer> pinned = new HashMap<>();
 
-  /** @param currentShards the counter's shard count now, so a pin can refuse to lower it */
-  public ShardPins(String bootstrapServers, String topic, ToIntFunction<String> currentShards, Clock clock) {
-    this.producer = new KafkaProducer<>(Map.of(
-        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-        ProducerConfig.ACKS_CONFIG, "all",
-        ProducerConfig.CLIENT_ID_CONFIG, "tally-shard-pins",
-        ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) TallyProducer.MAX_BLOCK.toMillis()),
-        new StringSerializer(), new ShardConfigSerde().serializer());
+  /**
+   * @param kafka the cluster's client settings: bootstrap servers, and security if any
+   * @param currentShards the counter's shard count now, so a pin can refuse to lower it
+   */
+  public ShardPins(Map<String, Object> kafka, String topic, ToIntFunction<String> currentShards, Clock clock) {
+    Map<String, Object> settings = new HashMap<>(kafka);
+    settings.put(ProducerConfig.ACKS_CONFIG, "all");
+    settings.put(ProducerConfig.CLIENT_ID_CONFIG, "tally-shard-pins");
+    settings.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) TallyProducer.MAX_BLOCK.toMillis());
+    this.producer = new KafkaProducer<>(settings, new StringSerializer(), new ShardConfigSerde().serializer());
     this.topic = topic;
     this.currentShards = currentShards;
     this.clock = clock;
