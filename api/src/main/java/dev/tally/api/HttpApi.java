@@ -15,6 +15,7 @@ import dev.tally.query.Readiness;
 import dev.tally.query.Router;
 import dev.tally.query.StateUnavailableException;
 import dev.tally.query.StoreSerdes;
+import dev.tally.schemas.Limits;
 import dev.tally.topology.TallyConfig;
 import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
@@ -52,13 +53,15 @@ public final class HttpApi implements AutoCloseable {
    * @param auth who may call which public route ({@link BearerAuth#off()}: anyone)
    * @param peerSecret what the other instances present to the internal routes ({@link PeerSecret#none()}:
    *     nothing)
+   * @param limits what a public request may hold
    */
   public HttpApi(IngestService ingest, ShardPins pins, CounterQueries queries, Router router,
       TallyConfig tallyConfig, PrometheusMeterRegistry metrics, Supplier<Readiness> readiness, BearerAuth auth,
-      PeerSecret peerSecret) {
+      PeerSecret peerSecret, Limits limits) {
     this.app = server(config -> {
       config.routes.beforeMatched(auth::check);
-      config.http.maxRequestSize = IngestService.MAX_BODY_BYTES;
+      config.http.maxRequestSize = limits.maxBodyBytes();
+      config.jetty.modifyHttpConfiguration(http -> http.setRequestHeaderSize(limits.maxHeaderBytes()));
       // A stop waits for the requests in flight: an increment the coalescer holds is answered 202 once
       // Kafka has it, not cut off with an error that makes its client send it again.
       config.jetty.modifyServer(server -> server.setStopTimeout(STOP_TIMEOUT.toMillis()));

@@ -1,5 +1,6 @@
 package dev.tally.app;
 
+import dev.tally.schemas.Limits;
 import dev.tally.topology.TallyConfig;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,6 +32,7 @@ import java.util.Optional;
  * @param peerSecretFile the secret the instances present to each other's internal endpoints; empty: none
  * @param kafkaConfig client properties for every Kafka client of this instance (security, for one);
  *     only with {@code bootstrapServers}
+ * @param limits what one HTTP request may hold
  */
 public record NodeSettings(
     Optional<String> bootstrapServers,
@@ -51,7 +53,8 @@ public record NodeSettings(
     long maxEventsPerSecondPerCounter,
     Duration dedupeHorizon,
     Optional<Path> peerSecretFile,
-    Map<String, String> kafkaConfig) {
+    Map<String, String> kafkaConfig,
+    Limits limits) {
 
   public static final Duration DEFAULT_DEDUPE_HORIZON = TallyConfig.defaults().dedupeHorizon();
 

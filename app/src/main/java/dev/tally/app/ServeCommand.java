@@ -1,5 +1,6 @@
 package dev.tally.app;
 
+import dev.tally.schemas.Limits;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
@@ -98,6 +99,26 @@ final class ServeCommand implements Callable<Integer> {
           + "twice; ISO-8601, PT0S turns it off (default: ${DEFAULT-VALUE}).")
   Duration dedupeHorizon;
 
+  @Option(names = "--max-body-bytes", defaultValue = "16777216",
+      description = "Bytes of a request body; over it, 413 (default: ${DEFAULT-VALUE}, 16 MiB).")
+  long maxBodyBytes;
+
+  @Option(names = "--max-batch-events", defaultValue = "10000",
+      description = "Events in one POST /v1/events; over it, 413 (default: ${DEFAULT-VALUE}).")
+  int maxBatchEvents;
+
+  @Option(names = "--max-id-length", defaultValue = "200",
+      description = "Characters of a counter id written, at most 200; over it, 400 (default: ${DEFAULT-VALUE}).")
+  int maxIdLength;
+
+  @Option(names = "--max-header-bytes", defaultValue = "8192",
+      description = "Bytes of a request's line and headers; over it, 431 (default: ${DEFAULT-VALUE}).")
+  int maxHeaderBytes;
+
+  @Option(names = "--max-union-counters", defaultValue = "1000",
+      description = "Counters in one POST /v1/uniques/union; over it, 400 (default: ${DEFAULT-VALUE}).")
+  int maxUnionCounters;
+
   @Option(names = "--streams-config", paramLabel = "KEY=VALUE",
       description = "Any further Kafka Streams setting, e.g. consumer.session.timeout.ms=10000 (repeatable).")
   Map<String, String> streamsConfig = new HashMap<>();
@@ -107,6 +128,12 @@ final class ServeCommand implements Callable<Integer> {
     String refusal = refusal(bind, authTokensFile != null, peerSecretFile != null, insecure);
     if (refusal == null && kafkaConfig != null && bootstrapServers == null) {
       refusal = "--kafka-config is for a cluster given by --bootstrap-servers; the embedded broker needs none";
+    }
+    Limits limits = null;
+    try {
+      limits = new Limits(maxBodyBytes, maxBatchEvents, maxIdLength, maxHeaderBytes, maxUnionCounters);
+    } catch (IllegalArgumentException e) {
+      refusal = refusal == null ? e.getMessage() : refusal;
     }
     if (refusal == null && dedupeHorizon.isNegative()) {
       refusal = "--dedupe-horizon must be zero (off) or more, got " + dedupeHorizon;
@@ -120,7 +147,7 @@ final class ServeCommand implements Callable<Integer> {
         dataDir, partitions, applicationId, processingGuarantee, threads, hotEventsPerSecond,
         standbyReplicas != null ? standbyReplicas : bootstrapServers != null ? 1 : 0, streamsConfig,
         maxEventsPerSecondPerCounter, dedupeHorizon, Optional.ofNullable(peerSecretFile),
-        KafkaConfigFile.read(kafkaConfig));
+        KafkaConfigFile.read(kafkaConfig), limits);
     TallyNode node = TallyNode.start(settings);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

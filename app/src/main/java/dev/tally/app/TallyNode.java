@@ -159,10 +159,11 @@ public final class TallyNode implements AutoCloseable {
             .description("events refused at ingest for their counter's events-per-second limit")
             .register(metrics).increment());
     IngestService ingest = new IngestService(coalescer, Clock.systemUTC(), SEND_TIMEOUT, config.maxFutureSkew(),
-        rateLimit);
+        rateLimit, settings.limits());
     LocalStores local = new LocalStores(streams, copies, self, Clock.systemUTC());
     Router router = new Router(local, new HttpPeerClient(config, PEER_TIMEOUT, peerSecret), READ_RETRY_BUDGET);
-    CounterQueries queries = new CounterQueries(streams, router, config, Clock.systemUTC(), READ_RETRY_BUDGET);
+    CounterQueries queries = new CounterQueries(streams, router, config, Clock.systemUTC(), READ_RETRY_BUDGET,
+        settings.limits().maxUnionCounters());
     ShardPins pins = new ShardPins(kafka, config.shardConfigTopic(),
         counter -> Math.max(queries.shards(counter), shardCounts.of(counter)), Clock.systemUTC());
     started.push(pins);
@@ -187,7 +188,8 @@ public final class TallyNode implements AutoCloseable {
         .description("events answered before Kafka acknowledged them (Prefer: respond-async) that Kafka refused")
         .register(metrics);
     http = new HttpApi(ingest, pins, queries, router, config, metrics,
-        () -> new Readiness(streams.state(), progress.stalled()), auth, peerSecret);
+        () -> new Readiness(streams.state(), progress.stalled()), auth, peerSecret,
+        settings.limits());
     started.push(http);
     http.start(settings.bind(), httpPort, internalPort);
   }

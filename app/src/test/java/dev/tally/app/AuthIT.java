@@ -3,6 +3,7 @@ package dev.tally.app;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tally.api.PeerSecret;
+import dev.tally.schemas.Limits;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -43,7 +44,7 @@ class AuthIT {
     node = TallyNode.start(new NodeSettings(Optional.empty(), 0, "localhost", 0, 0, "127.0.0.1", Optional.of(tokens),
         dataDir.resolve("node"), 3, "auth-it-" + UUID.randomUUID(), "exactly_once_v2", 1, 10_000, 0, Map.of(),
         RATE_LIMIT, NodeSettings.DEFAULT_DEDUPE_HORIZON,
-        Optional.of(Files.writeString(dataDir.resolve("peer-secret"), PEER_SECRET + "\n")), Map.of()));
+        Optional.of(Files.writeString(dataDir.resolve("peer-secret"), PEER_SECRET + "\n")), Map.of(), Limits.DEFAULTS));
     new TallyClient(node.httpPort()).awaitReady();
   }
 

@@ -42,4 +42,20 @@ class ServeCommandTest {
     assertThat(exit).isEqualTo(2);
     assertThat(captured.toString(StandardCharsets.UTF_8)).contains("--auth-tokens-file");
   }
+
+  /** Issue 14, item 6: a limit out of its range stops the start with a message, before anything runs. */
+  @Test
+  void aLimitOutOfRangeIsRefused() {
+    PrintStream err = System.err;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+    int exit;
+    try {
+      exit = new CommandLine(new TallyCommand()).execute("serve", "--max-id-length", "500");
+    } finally {
+      System.setErr(err);
+    }
+    assertThat(exit).isEqualTo(2);
+    assertThat(captured.toString(StandardCharsets.UTF_8)).contains("counter id limit must be 1-200");
+  }
 }

@@ -1,5 +1,6 @@
 package dev.tally.app;
 
+import dev.tally.schemas.Limits;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -16,7 +17,7 @@ final class TestNodes {
   static NodeSettings embedded(Path dataDir, String name, int partitions, int threads) {
     return new NodeSettings(Optional.empty(), 0, "localhost", 0, 0, "127.0.0.1", Optional.empty(), dataDir,
         partitions, name + "-" + UUID.randomUUID(), "exactly_once_v2", threads, 10_000, 0, Map.of(), 0,
-        NodeSettings.DEFAULT_DEDUPE_HORIZON, Optional.empty(), Map.of());
+        NodeSettings.DEFAULT_DEDUPE_HORIZON, Optional.empty(), Map.of(), Limits.DEFAULTS);
   }
 
   /**
@@ -27,7 +28,8 @@ final class TestNodes {
       Map<String, String> streamsOverrides) {
     return new NodeSettings(Optional.of(bootstrapServers), 0, "localhost", Ports.free(), Ports.free(), "127.0.0.1",
         Optional.empty(), dataDir, partitions, applicationId, "exactly_once_v2", 1, 10_000, 1, streamsOverrides, 0,
-        NodeSettings.DEFAULT_DEDUPE_HORIZON, Optional.of(peerSecretFile(dataDir, applicationId)), Map.of());
+        NodeSettings.DEFAULT_DEDUPE_HORIZON, Optional.of(peerSecretFile(dataDir, applicationId)), Map.of(),
+        Limits.DEFAULTS);
   }
 
   /** A file in {@code dataDir} with the peer secret of the nodes of {@code applicationId}. */
@@ -44,6 +46,6 @@ final class TestNodes {
         settings.internalPort(), settings.bind(), settings.authTokensFile(), settings.dataDir(), settings.partitions(), settings.applicationId(),
         settings.processingGuarantee(), settings.streamThreads(), eventsPerSecond, settings.standbyReplicas(),
         settings.streamsOverrides(), settings.maxEventsPerSecondPerCounter(), settings.dedupeHorizon(),
-        settings.peerSecretFile(), settings.kafkaConfig());
+        settings.peerSecretFile(), settings.kafkaConfig(), settings.limits());
   }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tally.schemas.IncrementEvent;
+import dev.tally.schemas.Limits;
 import dev.tally.schemas.PositionToken;
 import java.io.InputStream;
 import java.time.Clock;
@@ -29,10 +30,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class IngestService {
 
-  /** At most this many events in one batch request. */
-  public static final int MAX_BATCH = 10_000;
-  /** At most this many bytes in one request body. */
-  public static final long MAX_BODY_BYTES = 16L * 1024 * 1024;
   /** At most this many rejections are listed in a batch response; the count covers all. */
   static final int MAX_LISTED_REJECTIONS = 100;
 
@@ -44,13 +41,18 @@ public final class IngestService {
   private final Duration sendTimeout;
   private final Duration maxFutureSkew;
   private final CounterRateLimit rateLimit;
+  private final Limits limits;
   /** Content after the first value is an error: an NDJSON line with two objects once counted the first. */
   private final ObjectMapper json = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
-  /** @param maxFutureSkew how far in the future an event time may lie; the topology's limit */
+  /**
+   * @param maxFutureSkew how far in the future an event time may lie; the topology's limit
+   * @param limits batch size, body size and counter id length
+   */
   public IngestService(EventSender producer, Clock clock, Duration sendTimeout, Duration maxFutureSkew,
-      CounterRateLimit rateLimit) {
+      CounterRateLimit rateLimit, Limits limits) {
     this.producer = producer;
+    this.limits = limits;
     this.rateLimit = rateLimit;
     this.clock = clock;
     this.sendTimeout = sendTimeout;
@@ -80,7 +82,7 @@ public final class IngestService {
    */
   public CompletableFuture<Result> increment(String counter, String body, boolean durable) {
     JsonNode node = body == null || body.isBlank() ? json.createObjectNode() : readJson(body);
-    IncrementEvent event = EventParser.parse(node, counter, clock.instant(), maxFutureSkew);
+    IncrementEvent event = parse(node, counter, clock.instant());
     if (!rateLimit.admit(event.getCounter())) {
       throw new RateLimitedException(overLimit(event.getCounter()));
     }
@@ -93,14 +95,14 @@ public final class IngestService {
    *
    * @param durable as for {@link #increment}
    * @throws InvalidEventException if the body is not an array or NDJSON, or is empty
-   * @throws TooLargeException past {@link #MAX_BATCH} events or {@link #MAX_BODY_BYTES} bytes
+   * @throws TooLargeException past {@link Limits#maxBatchEvents} events or {@link Limits#maxBodyBytes} bytes
    * @throws RateLimitedException if no event was accepted and some were over their counter's limit
    *     (others over it are listed as rejections)
    * @return the result once Kafka has the events; failed with {@link IngestUnavailableException} if
    *     Kafka did not acknowledge them in time
    */
   public CompletableFuture<Result> batch(InputStream body, boolean durable) {
-    BatchReader.Batch batch = new BatchReader(json, MAX_BATCH, MAX_BODY_BYTES).read(body);
+    BatchReader.Batch batch = new BatchReader(json, limits.maxBatchEvents(), limits.maxBodyBytes()).read(body);
     List<JsonNode> nodes = batch.events();
     if (nodes.isEmpty()) {
       throw new InvalidEventException("the batch is empty: send a JSON array or NDJSON of events");
@@ -114,7 +116,7 @@ public final class IngestService {
         continue;
       }
       try {
-        IncrementEvent event = EventParser.parse(nodes.get(i), null, receivedAt, maxFutureSkew);
+        IncrementEvent event = parse(nodes.get(i), null, receivedAt);
         if (rateLimit.admit(event.getCounter())) {
           sends.add(producer.send(event));
         } else {
@@ -132,6 +134,17 @@ public final class IngestService {
     rejections.sort(Comparator.comparingInt(Rejection::index));
     List<Rejection> listed = List.copyOf(rejections.subList(0, Math.min(rejections.size(), MAX_LISTED_REJECTIONS)));
     return answer(sends, rejections.size(), listed, durable);
+  }
+
+  /** An event, or why not: {@link EventParser}'s rules and this instance's counter id limit. */
+  private IncrementEvent parse(JsonNode node, String counter, Instant receivedAt) {
+    IncrementEvent event = EventParser.parse(node, counter, receivedAt, maxFutureSkew);
+    int length = event.getCounter().length();
+    if (length > limits.maxIdLength()) {
+      throw new InvalidEventException("counter id is " + length + " characters long; this server takes at most "
+          + limits.maxIdLength() + " (--max-id-length)");
+    }
+    return event;
   }
 
   private JsonNode readJson(String body) {

@@ -35,8 +35,6 @@ public final class CounterQueries {
 
   /** At most this many windows in one windows response. */
   public static final int MAX_WINDOWS = 10_000;
-  /** At most this many counters in one unique-count union. */
-  public static final int MAX_UNION_COUNTERS = 1_000;
   /**
    * At most this many count buckets (shard keys times buckets) in one read: about 100 bytes each while
    * a read holds them, so 100 MB at worst.
@@ -60,10 +58,14 @@ public final class CounterQueries {
   private final WindowReader uniqueWindows;
   private final Clock clock;
   private final Duration retryBudget;
+  private final int maxUnionCounters;
   private final Map<String, CachedTotal> totalsCache = new ConcurrentHashMap<>();
 
-  public CounterQueries(KafkaStreams streams, Router router, TallyConfig config, Clock clock, Duration retryBudget) {
+  /** @param maxUnionCounters at most this many counters in one unique-count union */
+  public CounterQueries(KafkaStreams streams, Router router, TallyConfig config, Clock clock, Duration retryBudget,
+      int maxUnionCounters) {
     this.streams = streams;
+    this.maxUnionCounters = maxUnionCounters;
     this.router = router;
     this.config = config;
     this.windows = config.tiers().isEmpty() ? null : new WindowReader(config.tiers(), MAX_COUNT_BUCKETS);
@@ -229,8 +231,8 @@ public final class CounterQueries {
     if (confidence < 1 || confidence > 3) {
       throw new BadRequestException("confidence must be 1, 2 or 3 standard deviations, got " + confidence);
     }
-    if (counters.isEmpty() || counters.size() > MAX_UNION_COUNTERS) {
-      throw new BadRequestException("give 1 to " + MAX_UNION_COUNTERS + " counters, got " + counters.size());
+    if (counters.isEmpty() || counters.size() > maxUnionCounters) {
+      throw new BadRequestException("give 1 to " + maxUnionCounters + " counters, got " + counters.size());
     }
     List<String> keys = counters.stream().flatMap(counter -> shardKeys(counter).stream()).toList();
     if (from == null && to == null) {
