@@ -31,7 +31,7 @@ final class BrokerProcess implements AutoCloseable {
     try (ServerSocket socket = new ServerSocket(0)) {
       port = socket.getLocalPort();
     }
-    Path jar = Path.of("app", "target", "tally.jar").toAbsolutePath();
+    Path jar = JavaProcess.tallyJar();
     List<String> command = List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx1g",
         "-XX:+UseG1GC", "-jar", jar.toString(), "broker", "--port", Integer.toString(port),
         "--data-dir", dataDir.toString(), "--partitions", Integer.toString(partitions));
