@@ -22,7 +22,8 @@ final class IngestRoutes {
     }, Role.WRITE);
     routes.post("/v1/events", ctx -> {
       boolean durable = durable(ctx);
-      CompletableFuture<IngestService.Result> result = ingest.batch(ctx.bodyInputStream(), durable);
+      CompletableFuture<IngestService.Result> result = ingest.batch(ctx.bodyInputStream(), durable,
+          Boolean.parseBoolean(ctx.queryParam("backfill")));
       answer(ctx, result, answer ->
           ctx.status(answer.accepted() == 0 ? HttpStatus.BAD_REQUEST : HttpStatus.ACCEPTED).json(answer));
     }, Role.WRITE);

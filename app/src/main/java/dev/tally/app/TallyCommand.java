@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "tally 0.1.0",
     description = "Distributed counters on Kafka Streams.",
-    subcommands = {ServeCommand.class, BrokerCommand.class, GetCommand.class, ShardsCommand.class, LoadCommand.class})
+    subcommands = {ServeCommand.class, BrokerCommand.class, GetCommand.class, ShardsCommand.class, LoadCommand.class,
+        ImportCommand.class})
 public final class TallyCommand {
 
   public static void main(String[] args) {

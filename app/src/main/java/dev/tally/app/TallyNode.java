@@ -158,8 +158,8 @@ public final class TallyNode implements AutoCloseable {
         counter -> Counter.builder("tally.ingest.rate.limited").tag("counter", counter)
             .description("events refused at ingest for their counter's events-per-second limit")
             .register(metrics).increment());
-    IngestService ingest = new IngestService(coalescer, Clock.systemUTC(), SEND_TIMEOUT, config.maxFutureSkew(),
-        rateLimit, settings.limits());
+    IngestService ingest = new IngestService(coalescer, event -> producer.sendTo(config.backfillTopic(), event),
+        Clock.systemUTC(), SEND_TIMEOUT, config, rateLimit, settings.limits());
     LocalStores local = new LocalStores(streams, copies, self, Clock.systemUTC());
     Router router = new Router(local, new HttpPeerClient(config, PEER_TIMEOUT, peerSecret), READ_RETRY_BUDGET);
     CounterQueries queries = new CounterQueries(streams, router, config, Clock.systemUTC(), READ_RETRY_BUDGET,

@@ -25,12 +25,26 @@ final class TallyTopics {
    * producer's clock, fast or not, decides that.
    */
   static void ensure(Admin admin, TallyConfig config, int partitions) {
-    List<NewTopic> topics = List.of(
+    create(admin, List.of(
         new NewTopic(config.incrementsTopic(), Optional.of(partitions), Optional.empty())
             .configs(Map.of(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime")),
         new NewTopic(config.dlqTopic(), Optional.of(partitions), Optional.empty()),
         new NewTopic(config.shardConfigTopic(), Optional.of(1), Optional.empty())
-            .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
+            .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT))));
+    // History is counted by the tasks of the live partitions: as many partitions as the increments
+    // topic has, whatever --partitions says.
+    int live = partitions(admin, config.incrementsTopic());
+    create(admin, List.of(new NewTopic(config.backfillTopic(), Optional.of(live), Optional.empty())
+        .configs(Map.of(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime"))));
+    int backfill = partitions(admin, config.backfillTopic());
+    if (backfill != live) {
+      throw new IllegalStateException(config.backfillTopic() + " has " + backfill + " partitions and "
+          + config.incrementsTopic() + " has " + live + ": they must have as many (co-partitioned); "
+          + "add partitions to the smaller one or recreate it");
+    }
+  }
+
+  private static void create(Admin admin, List<NewTopic> topics) {
     admin.createTopics(topics).values().forEach((name, future) -> {
       try {
         future.get();

@@ -247,9 +247,11 @@ public final class TallyBench {
     TallyConfig defaults = TallyConfig.defaults();
     TallyConfig withTopics = new TallyConfig(topic, "bench.dlq." + run, defaults.tiers(),
         defaults.hoppingWindows(), defaults.grace(), defaults.maxFutureSkew(), defaults.uniqueTiers(),
-        defaults.hllLgK(), shardTopic, Double.MAX_VALUE, PARTITIONS, defaults.dedupeHorizon());
+        defaults.hllLgK(), shardTopic, Double.MAX_VALUE, PARTITIONS, defaults.dedupeHorizon(),
+        "bench.backfill." + run);
     TallyConfig config = workload == Workload.UNIFORM_NO_WINDOWS ? withTopics.withoutWindows() : withTopics;
     createTopic(config.dlqTopic());
+    createTopic(config.backfillTopic());
     Path state = work.resolve("state-" + run);
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "bench-" + run);

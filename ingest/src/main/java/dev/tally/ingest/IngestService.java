@@ -1,5 +1,6 @@
 package dev.tally.ingest;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -7,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tally.schemas.IncrementEvent;
 import dev.tally.schemas.Limits;
 import dev.tally.schemas.PositionToken;
+import dev.tally.topology.TallyConfig;
 import java.io.InputStream;
 import java.time.Clock;
 import java.time.Duration;
@@ -14,6 +16,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
@@ -36,6 +40,8 @@ public final class IngestService {
   private static final Logger log = LoggerFactory.getLogger(IngestService.class);
 
   private final EventSender producer;
+  private final EventSender backfill;
+  private final TallyConfig config;
   private final LongAdder unacknowledgedFailures = new LongAdder();
   private final Clock clock;
   private final Duration sendTimeout;
@@ -46,17 +52,21 @@ public final class IngestService {
   private final ObjectMapper json = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   /**
-   * @param maxFutureSkew how far in the future an event time may lie; the topology's limit
+   * @param producer where live events go
+   * @param backfill where history goes (the backfill topic)
+   * @param config the topology's: how far in the future an event time may lie, the tiers' retention
    * @param limits batch size, body size and counter id length
    */
-  public IngestService(EventSender producer, Clock clock, Duration sendTimeout, Duration maxFutureSkew,
-      CounterRateLimit rateLimit, Limits limits) {
+  public IngestService(EventSender producer, EventSender backfill, Clock clock, Duration sendTimeout,
+      TallyConfig config, CounterRateLimit rateLimit, Limits limits) {
     this.producer = producer;
+    this.backfill = backfill;
+    this.config = config;
+    this.maxFutureSkew = config.maxFutureSkew();
     this.limits = limits;
     this.rateLimit = rateLimit;
     this.clock = clock;
     this.sendTimeout = sendTimeout;
-    this.maxFutureSkew = maxFutureSkew;
   }
 
   /** A rejected event of a batch: its index (element or non-blank line, from 0) and why. */
@@ -66,9 +76,12 @@ public final class IngestService {
    * How many events of a request were accepted and rejected, with the first rejections listed, and the
    * position token of the accepted ones (pass it as {@code after} to read your writes). {@code durable}
    * is false for an answer given before Kafka acknowledged the events ({@code Prefer: respond-async});
-   * such an answer has no position.
+   * such an answer has no position. For history ({@code backfill}), {@code beyondRetention} counts, per
+   * tier store, the events older than that tier keeps (judged against now): they count in the coarser
+   * tiers and the total only; it is absent otherwise.
    */
-  public record Result(int accepted, int rejected, List<Rejection> errors, String position, boolean durable) {}
+  public record Result(int accepted, int rejected, List<Rejection> errors, String position, boolean durable,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Long> beyondRetention) {}
 
   /**
    * Accepts one increment of {@code counter}; {@code body} is a JSON object or empty.
@@ -86,7 +99,7 @@ public final class IngestService {
     if (!rateLimit.admit(event.getCounter())) {
       throw new RateLimitedException(overLimit(event.getCounter()));
     }
-    return answer(List.of(producer.send(event)), 0, List.of(), durable);
+    return answer(List.of(producer.send(event)), 0, List.of(), durable, null);
   }
 
   /**
@@ -94,6 +107,7 @@ public final class IngestService {
    * arrives (see {@link BatchReader}). Valid events are sent even if others are rejected.
    *
    * @param durable as for {@link #increment}
+   * @param history send to the backfill topic: counted in its windows without the lateness rule
    * @throws InvalidEventException if the body is not an array or NDJSON, or is empty
    * @throws TooLargeException past {@link Limits#maxBatchEvents} events or {@link Limits#maxBodyBytes} bytes
    * @throws RateLimitedException if no event was accepted and some were over their counter's limit
@@ -101,7 +115,7 @@ public final class IngestService {
    * @return the result once Kafka has the events; failed with {@link IngestUnavailableException} if
    *     Kafka did not acknowledge them in time
    */
-  public CompletableFuture<Result> batch(InputStream body, boolean durable) {
+  public CompletableFuture<Result> batch(InputStream body, boolean durable, boolean history) {
     BatchReader.Batch batch = new BatchReader(json, limits.maxBatchEvents(), limits.maxBodyBytes()).read(body);
     List<JsonNode> nodes = batch.events();
     if (nodes.isEmpty()) {
@@ -111,13 +125,19 @@ public final class IngestService {
     Instant receivedAt = clock.instant();
     int limited = 0;
     List<CompletableFuture<RecordMetadata>> sends = new ArrayList<>();
+    Map<String, Long> beyondRetention = history ? new TreeMap<>() : null;
     for (int i = 0; i < nodes.size(); i++) {
       if (nodes.get(i) == null) {
         continue;
       }
       try {
         IncrementEvent event = parse(nodes.get(i), null, receivedAt);
-        if (rateLimit.admit(event.getCounter())) {
+        if (history) {
+          // No rate limit on history: it is an operator's import, not a live client.
+          config.tiersBeyondRetention(event.getEventTime().toEpochMilli(), receivedAt.toEpochMilli())
+              .forEach(tier -> beyondRetention.merge(tier.store(), 1L, Long::sum));
+          sends.add(backfill.send(event));
+        } else if (rateLimit.admit(event.getCounter())) {
           sends.add(producer.send(event));
         } else {
           limited++;
@@ -133,7 +153,7 @@ public final class IngestService {
     }
     rejections.sort(Comparator.comparingInt(Rejection::index));
     List<Rejection> listed = List.copyOf(rejections.subList(0, Math.min(rejections.size(), MAX_LISTED_REJECTIONS)));
-    return answer(sends, rejections.size(), listed, durable);
+    return answer(sends, rejections.size(), listed, durable, beyondRetention);
   }
 
   /** An event, or why not: {@link EventParser}'s rules and this instance's counter id limit. */
@@ -165,9 +185,10 @@ public final class IngestService {
    * {@link #unacknowledgedFailures} and logged, since no client hears of it.
    */
   private CompletableFuture<Result> answer(List<CompletableFuture<RecordMetadata>> sends, int rejected,
-      List<Rejection> listed, boolean durable) {
+      List<Rejection> listed, boolean durable, Map<String, Long> beyondRetention) {
     if (durable) {
-      return acknowledged(sends).thenApply(position -> new Result(sends.size(), rejected, listed, position, true));
+      return acknowledged(sends).thenApply(position -> new Result(sends.size(), rejected, listed, position, true,
+          beyondRetention));
     }
     sends.forEach(send -> send.whenComplete((metadata, error) -> {
       if (error != null) {
@@ -175,7 +196,8 @@ public final class IngestService {
         log.warn("an event answered before Kafka acknowledged it was lost: {}", error.toString());
       }
     }));
-    return CompletableFuture.completedFuture(new Result(sends.size(), rejected, listed, null, false));
+    return CompletableFuture.completedFuture(new Result(sends.size(), rejected, listed, null, false,
+        beyondRetention));
   }
 
   /** Events answered before Kafka acknowledged them ({@code Prefer: respond-async}) that Kafka then refused. */

@@ -60,6 +60,11 @@ public final class TallyProducer implements EventSender, AutoCloseable {
   /** Sends {@code event} keyed by one of its counter's shard keys; the future completes once the broker has it. */
   @Override
   public CompletableFuture<RecordMetadata> send(IncrementEvent event) {
+    return sendTo(topic, event);
+  }
+
+  /** As {@link #send}, to {@code topic} (the backfill topic, keyed the same way). */
+  public CompletableFuture<RecordMetadata> sendTo(String topic, IncrementEvent event) {
     String counter = event.getCounter();
     int count = shards.applyAsInt(counter);
     // An event with an id goes to shard 0, where its retries go too: the topology remembers ids per

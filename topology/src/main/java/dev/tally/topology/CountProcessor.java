@@ -46,6 +46,12 @@ import org.slf4j.LoggerFactory;
  * time seen, each capped at its record's timestamp (when it was written), so an event time in the
  * future moves no one else's lateness. It is kept in a store, so a restart or replay decides lateness
  * exactly as before.
+ *
+ * <p>Backfill: events from the backfill topic are history. No lateness rule applies to them, and they
+ * never move stream time; each lands in the bucket of every tier that still keeps it (judged against
+ * stream time, or the record's timestamp if that is newer), and a tier that no longer does is skipped,
+ * so month-old history counts in the hour tier and the total, not the second tier
+ * ({@code backfill-beyond-retention} counts those events).
  */
 final class CountProcessor implements Processor<byte[], byte[], String, CountOutput> {
 
@@ -76,6 +82,7 @@ final class CountProcessor implements Processor<byte[], byte[], String, CountOut
   private Sensor raises;
   private Sensor nearOverflow;
   private Sensor duplicates;
+  private Sensor beyondRetention;
   private long streamTime = Long.MIN_VALUE;
 
   CountProcessor(TallyConfig config) {
@@ -97,6 +104,8 @@ final class CountProcessor implements Processor<byte[], byte[], String, CountOut
     this.nearOverflow = context.metrics().addRateTotalSensor("tally", "counters", "near-overflow",
         Sensor.RecordingLevel.INFO);
     this.duplicates = context.metrics().addRateTotalSensor("tally", "events", "duplicates",
+        Sensor.RecordingLevel.INFO);
+    this.beyondRetention = context.metrics().addRateTotalSensor("tally", "backfill", "backfill-beyond-retention",
         Sensor.RecordingLevel.INFO);
     // A revived task (after an aborted transaction) inits this same processor again: start clean.
     pendingActivity.clear();
@@ -144,12 +153,18 @@ final class CountProcessor implements Processor<byte[], byte[], String, CountOut
     }
     long delta = event.getDelta();
     long eventTime = event.getEventTime().toEpochMilli();
-    boolean late = streamTime != Long.MIN_VALUE && eventTime < streamTime - config.grace().toMillis();
+    boolean backfill = isBackfill(record);
+    boolean late = !backfill && streamTime != Long.MIN_VALUE && eventTime < streamTime - config.grace().toMillis();
     long bucketTime = late ? Head.NONE : eventTime;
     // An event moves stream time only as far as when it was written (its record's timestamp): a client
     // whose clock runs fast counts its own events in the future buckets they name, but cannot make
     // everyone else's events late. Record timestamps are in the log, so a replay decides the same.
-    long newStreamTime = Math.max(streamTime, Math.min(eventTime, record.timestamp()));
+    // History moves nothing: its buckets are judged against live stream time, or when it was written.
+    long newStreamTime = backfill ? Math.max(streamTime, record.timestamp())
+        : Math.max(streamTime, Math.min(eventTime, record.timestamp()));
+    if (backfill && !config.tiersBeyondRetention(eventTime, newStreamTime).isEmpty()) {
+      beyondRetention.record();
+    }
     try {
       PnCounter total = totals.add(key, bucketTime, newStreamTime,
           counter -> (counter == null ? PnCounter.ZERO : counter).plus(delta));
@@ -175,10 +190,20 @@ final class CountProcessor implements Processor<byte[], byte[], String, CountOut
           + " of its partition: counted in the all-time total, not in any window");
       return;
     }
-    if (newStreamTime > streamTime) {
+    if (!backfill && newStreamTime > streamTime) {
       streamTime = newStreamTime;
       streamTimeStore.put(STREAM_TIME_KEY, streamTime);
     }
+  }
+
+  /**
+   * Whether {@code record} is history: read from the backfill topic, or re-routed from it (see
+   * {@link PartitionCheck}; the mark is trusted only there, where no producer writes).
+   */
+  private boolean isBackfill(Record<byte[], byte[]> record) {
+    String topic = context.recordMetadata().map(metadata -> metadata.topic()).orElse("");
+    return topic.equals(config.backfillTopic()) || topic.endsWith("-" + CounterTopology.REROUTED + "-repartition")
+        && record.headers().lastHeader(PartitionCheck.BACKFILL_HEADER) != null;
   }
 
   /**

@@ -24,7 +24,7 @@ import org.apache.kafka.streams.state.Stores;
  * The counting topology:
  *
  * <pre>
- * tally.increments -&gt; [increments-source] -&gt; [placed] -&gt; [merge-rerouted] -&gt; [count] -&gt; [route-]
+ * tally.increments, tally.backfill -&gt; [increments-source] -&gt; [placed] -&gt; [merge-rerouted] -&gt; [count] -&gt; [route-]
  *     [increments-source] -&gt; [misplaced] -&gt; rerouted-repartition -&gt; [merge-rerouted]
  *       (records a producer put outside their key's partition; only when the partition count is known)
  *     [count] stores: counter-totals (heads: totals and open buckets), counts-1s, counts-1m, counts-1h,
@@ -108,17 +108,19 @@ public final class CounterTopology {
           .withCachingDisabled());
     }
 
-    KStream<byte[], byte[]> increments = builder
-        .stream(config.incrementsTopic(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(SOURCE));
+    // Live events and history, partition by partition in the same tasks: the two topics are co-partitioned.
+    KStream<byte[], byte[]> increments = builder.stream(List.of(config.incrementsTopic(), config.backfillTopic()),
+        Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(SOURCE));
     if (config.incrementsPartitions() > 0) {
       // Records a producer put where Kafka's default partitioner would not go to the task that owns
       // their key, through a repartition topic; the others pay a hash at each check.
       int partitions = config.incrementsPartitions();
       KStream<byte[], byte[]> rerouted = increments
-          .process(() -> new PartitionCheck(partitions, false), Named.as(MISPLACED))
+          .process(() -> new PartitionCheck(partitions, false, config.backfillTopic()), Named.as(MISPLACED))
           .repartition(Repartitioned.<byte[], byte[]>as(REROUTED)
               .withKeySerde(Serdes.ByteArray()).withValueSerde(Serdes.ByteArray()));
-      increments = increments.process(() -> new PartitionCheck(partitions, true), Named.as(PLACED))
+      increments = increments.process(() -> new PartitionCheck(partitions, true, config.backfillTopic()),
+              Named.as(PLACED))
           .merge(rerouted, Named.as(MERGE_REROUTED));
     }
     KStream<String, CountOutput> outputs = increments

@@ -72,8 +72,8 @@ public final class HeadStore<V> extends WriteBackStore<KeyValueStore<String, Hea
    * on the all-time value, nothing changes. Buckets can never overflow where the total does not: each
    * holds a subset of the total's events.
    *
-   * @param streamTime the newest event time of the task: a closed bucket older than its tier's
-   *     retention from it is dropped, as its window store would drop it
+   * @param streamTime the newest event time of the task: a bucket older than its tier's retention from
+   *     it is dropped (a closed one, or one an old event names), as its window store would drop it
    * @return the key's new all-time value
    */
   public synchronized V add(String key, long eventTime, long streamTime, UnaryOperator<V> add) {
@@ -87,6 +87,9 @@ public final class HeadStore<V> extends WriteBackStore<KeyValueStore<String, Hea
       for (int i = 0; i < tiers.size(); i++) {
         Tier tier = tiers.get(i);
         long start = tier.bucketStart(eventTime);
+        if (start <= streamTime - tier.retention().toMillis()) {
+          continue; // only a backfilled event is this old: it counts in the coarser tiers and the total
+        }
         if (start == head.starts[i]) {
           head.open[i] = add.apply(head.open(i));
         } else if (start > head.starts[i]) {

@@ -1,5 +1,7 @@
 package dev.tally.topology;
 
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -16,18 +18,24 @@ import org.apache.kafka.streams.processor.api.Record;
  */
 final class PartitionCheck implements Processor<byte[], byte[], byte[], byte[]> {
 
+  /** Marks a re-routed record that came from the backfill topic; trusted only on the re-routed topic. */
+  static final String BACKFILL_HEADER = "tally-backfill";
+
   private final int partitions;
   private final boolean passPlaced;
+  private final String backfillTopic;
   private ProcessorContext<byte[], byte[]> context;
   private Sensor rerouted;
 
   /**
    * @param partitions the increments topic's partition count
    * @param passPlaced pass on the records in their key's partition (true), or the others (false)
+   * @param backfillTopic the backfill topic: its records keep saying so when they are re-routed
    */
-  PartitionCheck(int partitions, boolean passPlaced) {
+  PartitionCheck(int partitions, boolean passPlaced, String backfillTopic) {
     this.partitions = partitions;
     this.passPlaced = passPlaced;
+    this.backfillTopic = backfillTopic;
   }
 
   static int partitionOf(byte[] key, int partitions) {
@@ -47,10 +55,17 @@ final class PartitionCheck implements Processor<byte[], byte[], byte[], byte[]> 
     int partition = context.recordMetadata().map(metadata -> metadata.partition()).orElse(-1);
     boolean placed = record.key() == null || partition < 0 || partitionOf(record.key(), partitions) == partition;
     if (placed == passPlaced) {
-      if (!placed) {
-        rerouted.record();
+      if (placed) {
+        context.forward(record);
+        return;
       }
-      context.forward(record);
+      rerouted.record();
+      Headers headers = new RecordHeaders(record.headers().toArray());
+      headers.remove(BACKFILL_HEADER);
+      if (context.recordMetadata().map(metadata -> metadata.topic().equals(backfillTopic)).orElse(false)) {
+        headers.add(BACKFILL_HEADER, new byte[] {1});
+      }
+      context.forward(record.withHeaders(headers));
     }
   }
 }

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * What the topology is a function of.
@@ -23,6 +24,9 @@ import java.util.Optional;
  *     key; 0 when not known, and nothing is checked
  * @param dedupeHorizon how long an event's {@code eventId} is remembered, per counter: a second event with
  *     the same counter and id within it is not counted again (by record timestamps); zero: ids are ignored
+ * @param backfillTopic history to count into its windows: read with {@code incrementsTopic}, partition by
+ *     partition (the two must have as many partitions), without the lateness rule and without moving
+ *     stream time; a tier older than its retention is skipped
  */
 public record TallyConfig(
     String incrementsTopic,
@@ -36,11 +40,13 @@ public record TallyConfig(
     String shardConfigTopic,
     double hotEventsPerSecond,
     int incrementsPartitions,
-    Duration dedupeHorizon) {
+    Duration dedupeHorizon,
+    String backfillTopic) {
 
   public static final String INCREMENTS_TOPIC = "tally.increments";
   public static final String DLQ_TOPIC = "tally.dlq";
   public static final String SHARD_CONFIG_TOPIC = "tally.shard-config";
+  public static final String BACKFILL_TOPIC = "tally.backfill";
 
   /** A hopping window of {@code size} starting every {@code advance}, aligned to the epoch. */
   public record HoppingWindow(Duration size, Duration advance) {
@@ -98,36 +104,47 @@ public record TallyConfig(
         SHARD_CONFIG_TOPIC,
         10_000,
         0,
-        Duration.ofHours(24));
+        Duration.ofHours(24),
+        BACKFILL_TOPIC);
   }
 
   /** These settings without any time window or windowed sketch: only all-time totals and uniques. */
   public TallyConfig withoutWindows() {
     return new TallyConfig(incrementsTopic, dlqTopic, List.of(), List.of(), grace, maxFutureSkew, List.of(),
-        hllLgK, shardConfigTopic, hotEventsPerSecond, incrementsPartitions, dedupeHorizon);
+        hllLgK, shardConfigTopic, hotEventsPerSecond, incrementsPartitions, dedupeHorizon, backfillTopic);
   }
 
   /** These settings with another hot-counter threshold. */
   public TallyConfig withHotEventsPerSecond(double eventsPerSecond) {
     return new TallyConfig(incrementsTopic, dlqTopic, tiers, hoppingWindows, grace, maxFutureSkew, uniqueTiers,
-        hllLgK, shardConfigTopic, eventsPerSecond, incrementsPartitions, dedupeHorizon);
+        hllLgK, shardConfigTopic, eventsPerSecond, incrementsPartitions, dedupeHorizon, backfillTopic);
   }
 
   /** These settings for an increments topic of {@code partitions} partitions. */
   public TallyConfig withIncrementsPartitions(int partitions) {
     return new TallyConfig(incrementsTopic, dlqTopic, tiers, hoppingWindows, grace, maxFutureSkew, uniqueTiers,
-        hllLgK, shardConfigTopic, hotEventsPerSecond, partitions, dedupeHorizon);
+        hllLgK, shardConfigTopic, hotEventsPerSecond, partitions, dedupeHorizon, backfillTopic);
   }
 
   /** These settings with another {@code eventId} horizon (zero: ids are ignored). */
   public TallyConfig withDedupeHorizon(Duration horizon) {
     return new TallyConfig(incrementsTopic, dlqTopic, tiers, hoppingWindows, grace, maxFutureSkew, uniqueTiers,
-        hllLgK, shardConfigTopic, hotEventsPerSecond, incrementsPartitions, horizon);
+        hllLgK, shardConfigTopic, hotEventsPerSecond, incrementsPartitions, horizon, backfillTopic);
   }
 
   /** Whether events with an {@code eventId} are counted once within {@link #dedupeHorizon}. */
   public boolean dedupes() {
     return !dedupeHorizon.isZero();
+  }
+
+  /**
+   * The count and unique tiers that no longer keep the bucket of {@code eventTime} when stream time is
+   * {@code reference}: a window store keeps a bucket while its start is after reference - retention.
+   */
+  public List<Tier> tiersBeyondRetention(long eventTime, long reference) {
+    return Stream.concat(tiers.stream(), uniqueTiers.stream())
+        .filter(tier -> tier.bucketStart(eventTime) <= reference - tier.retention().toMillis())
+        .toList();
   }
 
   /** The tier whose buckets are {@code size} long. */

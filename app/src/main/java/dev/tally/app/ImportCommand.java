@@ -1,0 +1,318 @@
+package dev.tally.app;
+
+import dev.tally.ingest.EventLines;
+import dev.tally.ingest.ShardCounts;
+import dev.tally.ingest.TallyProducer;
+import dev.tally.schemas.PositionToken;
+import dev.tally.topology.TallyConfig;
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.zip.GZIPInputStream;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code tally import FILE|-}: events from a file, NDJSON or CSV ({@code .gz} read as it is), sent at
+ * full speed through {@link TallyProducer}, with a live progress line. Bad lines go to the rejects file
+ * with their line number and reason. Every second, and at the end, the last line up to which every
+ * line was acknowledged by Kafka (or rejected) goes to {@code FILE.progress}: {@code --resume} starts
+ * after it. Ends with the position token of everything it wrote, for reads with {@code ?after=}.
+ */
+@Command(name = "import", mixinStandardHelpOptions = true,
+    description = "Send events from a file (NDJSON or CSV with a header; .gz as is; - reads stdin) at full speed.")
+final class ImportCommand implements Callable<Integer> {
+
+  private static final Duration TICK = Duration.ofSeconds(1);
+
+  @Parameters(paramLabel = "FILE|-", description = "NDJSON (one event object per line) or CSV with a header.")
+  String file;
+
+  @Option(names = "--bootstrap-servers", defaultValue = "127.0.0.1:9092",
+      description = "Kafka (default: ${DEFAULT-VALUE}, the broker of a default `tally serve`).")
+  String bootstrapServers;
+
+  @Option(names = "--kafka-config", paramLabel = "FILE",
+      description = "Kafka client properties (security.protocol, sasl.*, ssl.*) for a secured cluster.")
+  Path kafkaConfig;
+
+  @Option(names = "--format", description = "NDJSON or CSV (default: from the file name, .csv or .csv.gz is CSV).")
+  EventLines.Format format;
+
+  @Option(names = "--backfill",
+      description = "History: send to tally.backfill, counted in its minute and hour buckets without the lateness rule.")
+  boolean backfill;
+
+  @Option(names = "--resume", description = "Start after the last line a previous run saw acknowledged (FILE.progress).")
+  boolean resume;
+
+  @Option(names = "--allow-rejects", description = "Exit 0 even if some lines were rejected.")
+  boolean allowRejects;
+
+  @Option(names = "--rejects", paramLabel = "FILE", description = "Where bad lines go (default: FILE.rejects).")
+  Path rejectsFile;
+
+  @Override
+  public Integer call() throws Exception {
+    boolean stdin = file.equals("-");
+    if (stdin && resume) {
+      System.err.println("tally import: --resume needs a file; stdin cannot be read twice");
+      return 2;
+    }
+    Path input = stdin ? null : Path.of(file);
+    Path progressFile = stdin ? null : Path.of(file + ".progress");
+    Path rejects = rejectsFile != null ? rejectsFile : Path.of(stdin ? "stdin.rejects" : file + ".rejects");
+    long resumeAfter = resume && Files.exists(progressFile) ? Long.parseLong(Files.readString(progressFile).strip()) : 0;
+    if (resume) {
+      System.err.printf("resuming after line %,d%n", resumeAfter);
+    }
+    long size = stdin ? -1 : Files.size(input);
+
+    Map<String, Object> kafka = new HashMap<>(KafkaConfigFile.read(kafkaConfig));
+    kafka.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    Map<String, Object> producerSettings = new HashMap<>(kafka);
+    // Full speed: when the producer's buffer is full a send waits for the broker, as long as it takes.
+    producerSettings.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) Duration.ofMinutes(5).toMillis());
+    producerSettings.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+
+    Progress progress = new Progress(resumeAfter);
+    TallyConfig config = TallyConfig.defaults();
+    String topic = backfill ? config.backfillTopic() : config.incrementsTopic();
+    CountDownLatch finished = new CountDownLatch(1);
+    // Ctrl-C: stop reading, let what was sent be acknowledged, save where this run stopped.
+    Thread hook = new Thread(() -> {
+      progress.stopping = true;
+      try {
+        finished.await(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "tally-import-stop");
+    Runtime.getRuntime().addShutdownHook(hook);
+    ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
+    long started = System.nanoTime();
+    CountingStream counted = new CountingStream(stdin ? System.in : Files.newInputStream(input));
+    try (BufferedReader reader = new BufferedReader(new InputStreamReader(
+            file.endsWith(".gz") ? new GZIPInputStream(counted, 1 << 16) : counted, StandardCharsets.UTF_8), 1 << 16);
+        ShardCounts shards = new ShardCounts(kafka, TallyConfig.SHARD_CONFIG_TOPIC);
+        TallyProducer producer = new TallyProducer(producerSettings, TallyConfig.INCREMENTS_TOPIC, shards::of);
+        Rejects rejected = new Rejects(rejects, resume)) {
+      ticker.scheduleAtFixedRate(() -> {
+        progress.save(progressFile);
+        System.err.print("\r" + progress.line(counted.count, size, started) + "   ");
+      }, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
+      EventLines lines = new EventLines(reader, format != null ? format : stdin ? EventLines.Format.NDJSON
+          : EventLines.formatOf(file), Clock.systemUTC(), config.maxFutureSkew());
+      for (EventLines.Line line = lines.next(); line != null && !progress.stopping; line = lines.next()) {
+        if (line.number() <= resumeAfter) {
+          continue;
+        }
+        long number = line.number();
+        if (line.event() == null) {
+          rejected.add(line);
+          progress.rejected.increment();
+          progress.read(number);
+          continue;
+        }
+        // Pending before read: the watermark never passes a line that is on its way.
+        progress.pending.add(number);
+        progress.read(number);
+        if (backfill) {
+          config.tiersBeyondRetention(line.event().getEventTime().toEpochMilli(), System.currentTimeMillis())
+              .forEach(tier -> progress.beyondRetention.computeIfAbsent(tier.store(), store -> new LongAdder())
+                  .increment());
+        }
+        producer.sendTo(topic, line.event()).whenComplete((metadata, error) -> {
+          if (error == null) {
+            progress.sent.increment();
+            progress.offsets.computeIfAbsent(metadata.topic(), name -> new ConcurrentHashMap<>())
+                .merge(metadata.partition(), metadata.offset(), Math::max);
+            progress.done(number);
+          } else {
+            progress.failed.increment();
+            progress.firstFailure.compareAndSet(null, error);
+          }
+        });
+      }
+      producer.flush();
+    } finally {
+      ticker.shutdownNow();
+      progress.save(progressFile);
+      finished.countDown();
+    }
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException e) {
+      // already shutting down
+    }
+    return report(progress, counted.count, size, started, rejects, progressFile);
+  }
+
+  private int report(Progress progress, long read, long size, long started, Path rejects, Path progressFile) {
+    PrintStream out = System.out;
+    System.err.println("\r" + progress.line(read, size, started) + "   ");
+    out.printf("imported %,d events, rejected %,d lines%s, failed %,d sends%n", progress.sent.sum(),
+        progress.rejected.sum(), progress.rejected.sum() > 0 ? " (see " + rejects + ")" : "", progress.failed.sum());
+    if (progress.failed.sum() > 0) {
+      out.println("first failure: " + progress.firstFailure.get());
+    }
+    progress.beyondRetention.forEach((store, events) -> out.printf(
+        "%,d events are older than %s keeps: counted in the coarser tiers and the total only%n", events.sum(), store));
+    long through = progress.watermark();
+    if (progressFile != null && (progress.stopping || progress.failed.sum() > 0)) {
+      out.printf("stopped: every line up to %,d is in Kafka or rejected; run again with --resume to go on from line %,d%n",
+          through, through + 1);
+    }
+    String token = PositionToken.encode(new HashMap<>(progress.offsets));
+    if (token != null) {
+      out.println("position: " + token + "   (read with ?after=" + token + " to see every event of this import)");
+    }
+    boolean complete = !progress.stopping && progress.failed.sum() == 0;
+    return complete && (allowRejects || progress.rejected.sum() == 0) ? 0 : 1;
+  }
+
+  /** What this run has done, for the progress line, the progress file and the report. */
+  private static final class Progress {
+    final LongAdder sent = new LongAdder();
+    final LongAdder rejected = new LongAdder();
+    final LongAdder failed = new LongAdder();
+    final AtomicReference<Throwable> firstFailure = new AtomicReference<>();
+    final Map<String, Map<Integer, Long>> offsets = new ConcurrentHashMap<>();
+    /** History only: per tier store, the events older than it keeps. */
+    final Map<String, LongAdder> beyondRetention = new ConcurrentSkipListMap<>();
+    /** Lines handed to the producer and not yet acknowledged. */
+    final ConcurrentSkipListSet<Long> pending = new ConcurrentSkipListSet<>();
+    final AtomicLong lastRead;
+    volatile boolean stopping;
+
+    Progress(long resumeAfter) {
+      lastRead = new AtomicLong(resumeAfter);
+    }
+
+    void read(long line) {
+      lastRead.set(line);
+    }
+
+    void done(long line) {
+      pending.remove(line);
+    }
+
+    /** Every line up to this one is acknowledged or rejected. */
+    long watermark() {
+      // Read the last line before the pending set: a line is added to it before it counts as read.
+      long last = lastRead.get();
+      Long first = pending.isEmpty() ? null : pending.first();
+      return first == null ? last : first - 1;
+    }
+
+    void save(Path progressFile) {
+      if (progressFile == null) {
+        return;
+      }
+      try {
+        Path temporary = progressFile.resolveSibling(progressFile.getFileName() + ".tmp");
+        Files.writeString(temporary, watermark() + "\n");
+        Files.move(temporary, progressFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot write " + progressFile, e);
+      }
+    }
+
+    String line(long read, long size, long started) {
+      double seconds = Math.max(1e-9, (System.nanoTime() - started) / 1e9);
+      double rate = sent.sum() / seconds;
+      String share = "";
+      if (size > 0) {
+        double done = Math.min(1.0, read / (double) size);
+        long eta = done > 0 ? Math.round(seconds / done - seconds) : 0;
+        share = String.format("  %5.1f%%  ETA %d:%02d", 100 * done, eta / 60, eta % 60);
+      }
+      return String.format("%,d events  %,.0f/s%s  rejected %,d  failed %,d", sent.sum(), rate, share,
+          rejected.sum(), failed.sum());
+    }
+  }
+
+  /** The rejects file, opened at the first rejected line: {@code line N: reason<TAB>the line}. */
+  private static final class Rejects implements AutoCloseable {
+    private final Path path;
+    private final boolean append;
+    private BufferedWriter writer;
+
+    Rejects(Path path, boolean append) {
+      this.path = path;
+      this.append = append;
+    }
+
+    void add(EventLines.Line line) throws IOException {
+      if (writer == null) {
+        writer = append
+            ? Files.newBufferedWriter(path, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND)
+            : Files.newBufferedWriter(path, StandardCharsets.UTF_8);
+      }
+      writer.write("line " + line.number() + ": " + line.problem() + "\t" + line.text());
+      writer.newLine();
+    }
+
+    @Override
+    public void close() throws IOException {
+      if (writer != null) {
+        writer.close();
+      }
+    }
+  }
+
+  /** Counts the bytes read from the file itself (before decompression), for the share done. */
+  private static final class CountingStream extends FilterInputStream {
+    volatile long count;
+
+    CountingStream(InputStream in) {
+      super(in);
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = super.read();
+      if (b >= 0) {
+        count++;
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] buffer, int offset, int length) throws IOException {
+      int n = super.read(buffer, offset, length);
+      if (n > 0) {
+        count += n;
+      }
+      return n;
+    }
+  }
+}
