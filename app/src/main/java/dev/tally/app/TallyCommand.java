@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
     version = "tally 0.1.0",
     description = "Distributed counters on Kafka Streams.",
     subcommands = {ServeCommand.class, BrokerCommand.class, GetCommand.class, ShardsCommand.class, LoadCommand.class,
-        ImportCommand.class})
+        ImportCommand.class, ReplayCommand.class, ResetCommand.class})
 public final class TallyCommand {
 
   public static void main(String[] args) {

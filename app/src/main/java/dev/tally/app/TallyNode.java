@@ -237,6 +237,11 @@ public final class TallyNode implements AutoCloseable {
     return bootstrapServers;
   }
 
+  /** Whether its Kafka Streams client is {@code RUNNING}: every task assigned and restored. */
+  public boolean running() {
+    return streams.state() == KafkaStreams.State.RUNNING;
+  }
+
   public int httpPort() {
     return http.port();
   }

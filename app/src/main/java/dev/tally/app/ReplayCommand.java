@@ -1,0 +1,235 @@
+package dev.tally.app;
+
+import dev.tally.schemas.Limits;
+import dev.tally.topology.TallyConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code tally replay --application-id NEW [--from TIME]}: builds state from the input topics under a
+ * new application id, e.g. after a fix or a change of store layout, beside the running instances: it
+ * counts {@code tally.increments} and {@code tally.backfill} from their beginning (or from the offsets
+ * of TIME) into NEW's own stores and changelogs, with a progress line, and stops once caught up. Then a
+ * rolling restart moves the instances to NEW (see the README), and {@code tally replay drop OLD} removes
+ * what the old id left in Kafka.
+ */
+@Command(name = "replay", mixinStandardHelpOptions = true, subcommands = ReplayCommand.Drop.class,
+    description = "Count the input topics again under a new application id, until caught up.")
+final class ReplayCommand implements Callable<Integer> {
+
+  /** Input records left to count at which the replay is caught up: live traffic never lets it reach 0. */
+  static final long CAUGHT_UP = 1_000;
+  private static final Duration TICK = Duration.ofSeconds(1);
+
+  @Option(names = "--application-id", required = true, description = "The new application id.")
+  String applicationId;
+
+  @Option(names = "--from", paramLabel = "TIME",
+      description = "Count from the first records written at or after TIME (ISO-8601); default: the beginning.")
+  Instant from;
+
+  @Option(names = "--bootstrap-servers", defaultValue = "127.0.0.1:9092", description = "Default: ${DEFAULT-VALUE}.")
+  String bootstrapServers;
+
+  @Option(names = "--kafka-config", paramLabel = "FILE", description = "Kafka client properties (security).")
+  Path kafkaConfig;
+
+  @Option(names = "--data-dir", defaultValue = "data", description = "Where NEW's state goes (default: ./${DEFAULT-VALUE}).")
+  Path dataDir;
+
+  @Option(names = "--threads", defaultValue = "2", description = "Stream threads (default: ${DEFAULT-VALUE}).")
+  int threads;
+
+  @Override
+  public Integer call() throws Exception {
+    Map<String, Object> kafka = kafka(kafkaConfig, bootstrapServers);
+    TallyConfig config = TallyConfig.defaults();
+    List<String> inputs = List.of(config.incrementsTopic(), config.backfillTopic());
+    try (Admin admin = Admin.create(kafka)) {
+      ApplicationState state = new ApplicationState(admin, applicationId);
+      if (state.runningInstances() > 0) {
+        System.err.printf("tally replay: %s has running instances; a replay builds an id nothing runs yet%n",
+            applicationId);
+        return 2;
+      }
+      if (from != null) {
+        if (state.hasOffsets()) {
+          System.err.printf("tally replay: %s has counted already; run without --from to go on, or tally reset it%n",
+              applicationId);
+          return 2;
+        }
+        Map<TopicPartition, OffsetAndMetadata> start = new HashMap<>();
+        for (String topic : inputs) {
+          String refusal = startOffsets(admin, kafka, topic, from, start);
+          if (refusal != null) {
+            System.err.println("tally replay: " + refusal);
+            return 2;
+          }
+        }
+        admin.alterConsumerGroupOffsets(applicationId, start).all().get();
+      }
+      System.err.printf("replaying %s into %s%s%n", inputs, applicationId, from == null ? " from the beginning"
+          : " from " + from);
+      NodeSettings settings = new NodeSettings(Optional.of(bootstrapServers), 0, "localhost", Ports.free(),
+          Ports.free(), "127.0.0.1", Optional.empty(), dataDir, 6, applicationId, "exactly_once_v2", threads, 10_000,
+          0, Map.of(), 0, NodeSettings.DEFAULT_DEDUPE_HORIZON, Optional.empty(), KafkaConfigFile.read(kafkaConfig),
+          Limits.DEFAULTS);
+      long started = System.nanoTime();
+      long firstLag = -1;
+      try (TallyNode node = TallyNode.start(settings)) {
+        while (true) {
+          Thread.sleep(TICK.toMillis());
+          long[] lag = lag(admin, inputs);
+          firstLag = firstLag < 0 ? lag[1] : firstLag;
+          double seconds = (System.nanoTime() - started) / 1e9;
+          double rate = Math.max(0, firstLag - lag[1]) / seconds;
+          System.err.printf("\rpartitions %d  lag %,d  %,.0f events/s  ETA %s   ", lag[0], lag[1], rate,
+              rate > 0 ? Duration.ofSeconds(Math.round(lag[1] / rate)).toString().substring(2) : "-");
+          if (lag[1] <= CAUGHT_UP && node.running()) {
+            break;
+          }
+        }
+      }
+      System.err.println();
+      System.out.printf("caught up: %s holds the counts (its changelogs in Kafka, its state in %s).%n"
+          + "Move the instances to it one at a time: stop, start with --application-id %s, wait for "
+          + "/health/ready. Then drop the old id: tally replay drop OLD%n", applicationId,
+          dataDir.resolve("streams").resolve(applicationId).toAbsolutePath(), applicationId);
+      return 0;
+    }
+  }
+
+  /**
+   * Puts the offsets of the first records of {@code topic} written at or after {@code from} into
+   * {@code start}; or says why not: {@code from} lies before what the topic still keeps.
+   */
+  private static String startOffsets(Admin admin, Map<String, Object> kafka, String topic, Instant from,
+      Map<TopicPartition, OffsetAndMetadata> start) throws ExecutionException, InterruptedException {
+    Map<TopicPartition, ListOffsetsResultInfo> earliest = offsets(admin, topic, OffsetSpec.earliest());
+    Map<TopicPartition, ListOffsetsResultInfo> latest = offsets(admin, topic, OffsetSpec.latest());
+    Map<TopicPartition, ListOffsetsResultInfo> atTime = offsets(admin, topic, OffsetSpec.forTimestamp(from.toEpochMilli()));
+    for (TopicPartition partition : earliest.keySet()) {
+      long first = earliest.get(partition).offset();
+      if (first > 0 && first < latest.get(partition).offset()) {
+        long firstWritten = timestampAt(kafka, partition, first);
+        if (firstWritten > from.toEpochMilli()) {
+          return "--from " + from + " is before what " + topic + " keeps: partition " + partition.partition()
+              + " starts at offset " + first + ", written " + Instant.ofEpochMilli(firstWritten)
+              + "; events before that are gone";
+        }
+      }
+      long offset = atTime.get(partition).offset();
+      start.put(partition, new OffsetAndMetadata(offset < 0 ? latest.get(partition).offset() : offset));
+    }
+    return null;
+  }
+
+  private static Map<TopicPartition, ListOffsetsResultInfo> offsets(Admin admin, String topic, OffsetSpec spec)
+      throws ExecutionException, InterruptedException {
+    int partitions = TallyTopics.partitions(admin, topic);
+    Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+    for (int p = 0; p < partitions; p++) {
+      request.put(new TopicPartition(topic, p), spec);
+    }
+    return admin.listOffsets(request).all().get();
+  }
+
+  private static long timestampAt(Map<String, Object> kafka, TopicPartition partition, long offset) {
+    Map<String, Object> settings = new HashMap<>(kafka);
+    settings.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1);
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(settings, new ByteArrayDeserializer(),
+        new ByteArrayDeserializer())) {
+      consumer.assign(List.of(partition));
+      consumer.seek(partition, offset);
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (System.nanoTime() < deadline) {
+        for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+          return record.timestamp();
+        }
+      }
+      throw new IllegalStateException("cannot read " + partition + " at offset " + offset);
+    }
+  }
+
+  /** {@code [partitions, records not yet counted]} of the inputs, by the group's committed offsets. */
+  private long[] lag(Admin admin, List<String> inputs) throws ExecutionException, InterruptedException {
+    Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(applicationId)
+        .partitionsToOffsetAndMetadata().get();
+    long partitions = 0;
+    long lag = 0;
+    for (String topic : inputs) {
+      Map<TopicPartition, ListOffsetsResultInfo> earliest = offsets(admin, topic, OffsetSpec.earliest());
+      Map<TopicPartition, ListOffsetsResultInfo> latest = offsets(admin, topic, OffsetSpec.latest());
+      for (Map.Entry<TopicPartition, ListOffsetsResultInfo> end : latest.entrySet()) {
+        OffsetAndMetadata done = committed.get(end.getKey());
+        long position = done != null ? done.offset() : earliest.get(end.getKey()).offset();
+        lag += Math.max(0, end.getValue().offset() - position);
+        partitions++;
+      }
+    }
+    return new long[] {partitions, lag};
+  }
+
+  static Map<String, Object> kafka(Path kafkaConfig, String bootstrapServers) {
+    Map<String, Object> kafka = new HashMap<>(KafkaConfigFile.read(kafkaConfig));
+    kafka.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    return kafka;
+  }
+
+  /** {@code tally replay drop OLD}: what an application id no instance runs any more left in Kafka and here. */
+  @Command(name = "drop", mixinStandardHelpOptions = true,
+      description = "Delete an old application id's group, internal topics and local state.")
+  static final class Drop implements Callable<Integer> {
+
+    @Parameters(paramLabel = "OLD", description = "The application id the instances no longer run.")
+    String applicationId;
+
+    @Option(names = "--bootstrap-servers", defaultValue = "127.0.0.1:9092", description = "Default: ${DEFAULT-VALUE}.")
+    String bootstrapServers;
+
+    @Option(names = "--kafka-config", paramLabel = "FILE", description = "Kafka client properties (security).")
+    Path kafkaConfig;
+
+    @Option(names = "--data-dir", defaultValue = "data", description = "Whose streams/OLD to wipe (default: ./${DEFAULT-VALUE}).")
+    Path dataDir;
+
+    @Override
+    public Integer call() throws Exception {
+      try (Admin admin = Admin.create(kafka(kafkaConfig, bootstrapServers))) {
+        ApplicationState state = new ApplicationState(admin, applicationId);
+        int running = state.runningInstances();
+        if (running > 0) {
+          System.err.printf("tally replay drop: %d instance(s) still run %s; move them first%n", running,
+              applicationId);
+          return 2;
+        }
+        List<String> topics = state.internalTopics();
+        state.deleteFromKafka();
+        ApplicationState.wipe(state.localState(dataDir));
+        System.out.printf("dropped %s: its group, %d internal topic(s) and %s%n", applicationId, topics.size(),
+            state.localState(dataDir).toAbsolutePath());
+        return 0;
+      }
+    }
+  }
+}
