@@ -41,7 +41,8 @@ final class ReplayCommand implements Callable<Integer> {
   static final long CAUGHT_UP = 1_000;
   private static final Duration TICK = Duration.ofSeconds(1);
 
-  @Option(names = "--application-id", required = true, description = "The new application id.")
+  // Not required by picocli: it would ask for it before `replay drop` too.
+  @Option(names = "--application-id", description = "The new application id (required).")
   String applicationId;
 
   @Option(names = "--from", paramLabel = "TIME",
@@ -62,6 +63,10 @@ final class ReplayCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (applicationId == null) {
+      System.err.println("tally replay: give --application-id NEW, the id to count into");
+      return 2;
+    }
     Map<String, Object> kafka = kafka(kafkaConfig, bootstrapServers);
     TallyConfig config = TallyConfig.defaults();
     List<String> inputs = List.of(config.incrementsTopic(), config.backfillTopic());

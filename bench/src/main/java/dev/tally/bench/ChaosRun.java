@@ -349,9 +349,9 @@ public final class ChaosRun {
       for (int counter = 0; counter < plan.counters(); counter++) {
         String name = counterName(counter);
         long expected = acknowledged.get(counter);
-        JsonNode total = get(instance, "/v1/counters/" + name);
-        JsonNode hour = get(instance, "/v1/counters/" + name + "/last?window=PT1H");
-        JsonNode uniques = get(instance, "/v1/counters/" + name + "/uniques");
+        JsonNode total = get(instance, "/v1/counters/" + name, mismatches);
+        JsonNode hour = get(instance, "/v1/counters/" + name + "/last?window=PT1H", mismatches);
+        JsonNode uniques = get(instance, "/v1/counters/" + name + "/uniques", mismatches);
         if (total == null || hour == null || uniques == null) {
           unanswered++;
           continue;
@@ -387,15 +387,24 @@ public final class ChaosRun {
     return sweep;
   }
 
-  private JsonNode get(int instance, String path) {
+  /** The answer to {@code path}, or null, with why in {@code problems} (the first few). */
+  private JsonNode get(int instance, String path, List<String> problems) {
+    String problem;
     try {
       HttpResponse<String> response = http.send(HttpRequest.newBuilder(
               URI.create("http://127.0.0.1:" + ports.get(instance) + path)).timeout(Duration.ofSeconds(5)).GET().build(),
           HttpResponse.BodyHandlers.ofString());
-      return response.statusCode() == 200 ? json.readTree(response.body()) : null;
+      if (response.statusCode() == 200) {
+        return json.readTree(response.body());
+      }
+      problem = response.statusCode() + " " + response.body();
     } catch (Exception e) {
-      return null;
+      problem = e.toString();
     }
+    if (problems.size() < LISTED_VIOLATIONS) {
+      problems.add("instance " + instance + " " + path + ": " + problem);
+    }
+    return null;
   }
 
   private void awaitReady(int instance) throws InterruptedException {

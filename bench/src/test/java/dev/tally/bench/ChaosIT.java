@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /**
  * The short chaos run of issue 14, item 8, in CI: three instances under exactly-once and steady load,
@@ -25,6 +26,7 @@ class ChaosIT {
     Map<String, Object> report = ChaosRun.run(
         new ChaosRun.Plan(3, 4, 1, 300, 100, 7, "exactly_once_v2", 20261130L), work);
 
+    LoggerFactory.getLogger(ChaosIT.class).info("chaos report: {}", report);
     Map<String, Object> events = (Map<String, Object>) report.get("events");
     Map<String, Object> settled = (Map<String, Object>) report.get("final");
     Map<String, Long> reads = (Map<String, Long>) report.get("readsDuringTheRun");
