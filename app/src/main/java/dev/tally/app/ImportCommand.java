@@ -34,7 +34,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.zip.GZIPInputStream;
-import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -96,8 +95,7 @@ final class ImportCommand implements Callable<Integer> {
     }
     long size = stdin ? -1 : Files.size(input);
 
-    Map<String, Object> kafka = new HashMap<>(KafkaConfigFile.read(kafkaConfig));
-    kafka.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    Map<String, Object> kafka = KafkaConfigFile.clientSettings(kafkaConfig, bootstrapServers);
     Map<String, Object> producerSettings = new HashMap<>(kafka);
     // Full speed: when the producer's buffer is full a send waits for the broker, as long as it takes.
     producerSettings.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) Duration.ofMinutes(5).toMillis());

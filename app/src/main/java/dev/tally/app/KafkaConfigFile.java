@@ -6,9 +6,11 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
+import org.apache.kafka.clients.CommonClientConfigs;
 
 /**
  * {@code --kafka-config FILE}: Kafka client properties, e.g. {@code security.protocol},
@@ -17,6 +19,13 @@ import java.util.TreeMap;
 final class KafkaConfigFile {
 
   private KafkaConfigFile() {}
+
+  /** The client settings of a command: {@code file}'s properties (if any) and the bootstrap servers. */
+  static Map<String, Object> clientSettings(Path file, String bootstrapServers) {
+    Map<String, Object> settings = new HashMap<>(read(file));
+    settings.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    return settings;
+  }
 
   /** The properties in {@code file}, or none when it is null. */
   static Map<String, String> read(Path file) {

@@ -9,13 +9,11 @@ import dev.tally.topology.TallyConfig;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.CommonClientConfigs;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -57,8 +55,7 @@ final class LoadCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Map<String, Object> kafka = new HashMap<>(KafkaConfigFile.read(kafkaConfig));
-    kafka.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    Map<String, Object> kafka = KafkaConfigFile.clientSettings(kafkaConfig, bootstrapServers);
     try (ShardCounts shards = new ShardCounts(kafka, TallyConfig.SHARD_CONFIG_TOPIC);
         TallyProducer producer = new TallyProducer(kafka, TallyConfig.INCREMENTS_TOPIC, shards::of);
         Coalescer coalescer = new Coalescer(producer, Coalescer.DEFAULT_INTERVAL)) {

@@ -11,7 +11,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
-import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -67,7 +66,7 @@ final class ReplayCommand implements Callable<Integer> {
       System.err.println("tally replay: give --application-id NEW, the id to count into");
       return 2;
     }
-    Map<String, Object> kafka = kafka(kafkaConfig, bootstrapServers);
+    Map<String, Object> kafka = KafkaConfigFile.clientSettings(kafkaConfig, bootstrapServers);
     TallyConfig config = TallyConfig.defaults();
     List<String> inputs = List.of(config.incrementsTopic(), config.backfillTopic());
     try (Admin admin = Admin.create(kafka)) {
@@ -195,12 +194,6 @@ final class ReplayCommand implements Callable<Integer> {
     return new long[] {partitions, lag};
   }
 
-  static Map<String, Object> kafka(Path kafkaConfig, String bootstrapServers) {
-    Map<String, Object> kafka = new HashMap<>(KafkaConfigFile.read(kafkaConfig));
-    kafka.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    return kafka;
-  }
-
   /** {@code tally replay drop OLD}: what an application id no instance runs any more left in Kafka and here. */
   @Command(name = "drop", mixinStandardHelpOptions = true,
       description = "Delete an old application id's group, internal topics and local state.")
@@ -220,7 +213,7 @@ final class ReplayCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-      try (Admin admin = Admin.create(kafka(kafkaConfig, bootstrapServers))) {
+      try (Admin admin = Admin.create(KafkaConfigFile.clientSettings(kafkaConfig, bootstrapServers))) {
         ApplicationState state = new ApplicationState(admin, applicationId);
         int running = state.runningInstances();
         if (running > 0) {

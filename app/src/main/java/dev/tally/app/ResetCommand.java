@@ -5,11 +5,8 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
-import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -40,9 +37,7 @@ final class ResetCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Map<String, Object> kafka = new HashMap<>(KafkaConfigFile.read(kafkaConfig));
-    kafka.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    try (Admin admin = Admin.create(kafka)) {
+    try (Admin admin = Admin.create(KafkaConfigFile.clientSettings(kafkaConfig, bootstrapServers))) {
       ApplicationState state = new ApplicationState(admin, applicationId);
       int running = state.runningInstances();
       if (running > 0) {
