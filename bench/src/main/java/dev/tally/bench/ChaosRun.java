@@ -80,6 +80,8 @@ public final class ChaosRun {
   private final long[] largestRead;
   private final long[] largestReadAt;
   private final LongAdder wentBackwards = new LongAdder();
+  /** Instances the settle phase found dead or with Streams in ERROR, and restarted. */
+  private final List<String> livenessRestarts = new ArrayList<>();
   private final AtomicBoolean running = new AtomicBoolean(true);
 
   private JavaProcess broker;
@@ -199,6 +201,7 @@ public final class ChaosRun {
       report.put("violations", violations.size());
       report.put("firstViolations", violations.subList(0, Math.min(LISTED_VIOLATIONS, violations.size())));
       report.put("final", settled);
+      report.put("restartsByLivenessCheck", livenessRestarts);
       report.put("seconds", (System.nanoTime() - start) / 1_000_000_000L);
       boolean exactlyOnce = plan.guarantee().equals("exactly_once_v2");
       long lost = (Long) settled.get("lost");
@@ -327,6 +330,7 @@ public final class ChaosRun {
   private Map<String, Object> settle() throws Exception {
     long deadline = System.nanoTime() + SETTLE_TIMEOUT.toNanos();
     while (true) {
+      supervise();
       Map<String, Object> sweep = sweep();
       boolean exact = (Long) sweep.get("lost") == 0 && (Long) sweep.get("overCounted") == 0
           && (Boolean) sweep.get("windowsAndUniquesMatch");
@@ -335,6 +339,37 @@ public final class ChaosRun {
         return sweep;
       }
       Thread.sleep(2_000);
+    }
+  }
+
+  /**
+   * What a supervisor does with a liveness probe (the README's {@code /health/live}, a Kubernetes
+   * livenessProbe): an instance whose process died, or whose Kafka Streams client is in ERROR, is
+   * started again. Each restart is reported, with why: none is expected.
+   */
+  private void supervise() throws InterruptedException {
+    for (int i = 0; i < nodes.size(); i++) {
+      String why = null;
+      if (!nodes.get(i).alive()) {
+        why = "its process had exited";
+      } else {
+        try {
+          HttpResponse<String> live = http.send(HttpRequest.newBuilder(
+              URI.create("http://127.0.0.1:" + ports.get(i) + "/health/live")).timeout(Duration.ofSeconds(5)).GET()
+              .build(), HttpResponse.BodyHandlers.ofString());
+          if (live.statusCode() != 200) {
+            why = "/health/live answered " + live.statusCode() + " " + live.body();
+          }
+        } catch (Exception e) {
+          why = "/health/live did not answer: " + e;
+        }
+      }
+      if (why != null) {
+        livenessRestarts.add("instance " + i + ": " + why);
+        nodes.get(i).kill();
+        nodes.get(i).start();
+        awaitReady(i);
+      }
     }
   }
 
