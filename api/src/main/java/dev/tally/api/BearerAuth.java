@@ -117,7 +117,8 @@ public final class BearerAuth {
         .toString().toLowerCase(Locale.ROOT));
   }
 
-  private static byte[] digest(String token) {
+  /** SHA-256 of {@code token}: what is kept and compared instead of a secret. */
+  static byte[] digest(String token) {
     try {
       return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
     } catch (NoSuchAlgorithmException e) {

@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 
 /**
  * The secret the instances of one deployment present to each other's internal endpoints, in the
@@ -27,7 +26,7 @@ public final class PeerSecret {
 
   private PeerSecret(String secret) {
     this.secret = secret;
-    this.digest = secret == null ? null : digest(secret);
+    this.digest = secret == null ? null : BearerAuth.digest(secret);
   }
 
   public static PeerSecret none() {
@@ -68,17 +67,9 @@ public final class PeerSecret {
       return;
     }
     String presented = ctx.header(HEADER);
-    if (presented == null || !MessageDigest.isEqual(digest, digest(presented))) {
+    if (presented == null || !MessageDigest.isEqual(digest, BearerAuth.digest(presented))) {
       throw new BearerAuth.AuthException(401, "internal endpoints answer only the other instances: "
           + HEADER + " missing or wrong");
-    }
-  }
-
-  private static byte[] digest(String text) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is always available", e);
     }
   }
 }

@@ -1,6 +1,7 @@
 package dev.tally.app;
 
 import dev.tally.ingest.EventLines;
+import dev.tally.ingest.InvalidEventException;
 import dev.tally.ingest.ShardCounts;
 import dev.tally.ingest.TallyProducer;
 import dev.tally.schemas.PositionToken;
@@ -161,15 +162,19 @@ final class ImportCommand implements Callable<Integer> {
         });
       }
       producer.flush();
+    } catch (InvalidEventException e) {
+      // A CSV header that is not one: nothing of the file can be read.
+      System.err.println("\rtally import: " + e.getMessage());
+      return 2;
     } finally {
       ticker.shutdownNow();
       progress.save(progressFile);
       finished.countDown();
-    }
-    try {
-      Runtime.getRuntime().removeShutdownHook(hook);
-    } catch (IllegalStateException e) {
-      // already shutting down
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException e) {
+        // already shutting down
+      }
     }
     return report(progress, counted.count, size, started, rejects, progressFile);
   }

@@ -98,11 +98,6 @@ public final class EventLines {
     }
   }
 
-  /** Lines read so far, blank ones and the header included. */
-  public long lineNumber() {
-    return number;
-  }
-
   private List<String> header(String text) {
     List<String> names;
     try {
