@@ -61,8 +61,11 @@ final class ApplicationState {
         .toList();
   }
 
-  /** Deletes the group and the internal topics. */
-  void deleteFromKafka() throws ExecutionException, InterruptedException {
+  /**
+   * Deletes the group, the given internal topics (as {@link #internalTopics()} listed them) and the local
+   * state under {@code dataDir}: everything the application id owned, once no instance runs it.
+   */
+  void forget(List<String> internalTopics, Path dataDir) throws ExecutionException, InterruptedException {
     try {
       admin.deleteConsumerGroups(List.of(applicationId)).all().get();
     } catch (ExecutionException e) {
@@ -70,10 +73,10 @@ final class ApplicationState {
         throw e;
       }
     }
-    List<String> topics = internalTopics();
-    if (!topics.isEmpty()) {
-      admin.deleteTopics(topics).all().get();
+    if (!internalTopics.isEmpty()) {
+      admin.deleteTopics(internalTopics).all().get();
     }
+    wipe(localState(dataDir));
   }
 
   /** This application's state under a data directory: {@code DATA/streams/<id>}. */
@@ -82,7 +85,7 @@ final class ApplicationState {
   }
 
   /** Deletes {@code directory} and everything in it, if it exists. */
-  static void wipe(Path directory) {
+  private static void wipe(Path directory) {
     if (!Files.exists(directory)) {
       return;
     }

@@ -3,7 +3,6 @@ package dev.tally.app;
 import dev.tally.schemas.Limits;
 import dev.tally.topology.TallyConfig;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 
@@ -24,11 +23,11 @@ import java.util.Optional;
  * @param applicationId the Kafka Streams application id; instances with the same id share the work
  * @param processingGuarantee {@code exactly_once_v2} or {@code at_least_once}
  * @param streamThreads Kafka Streams threads in this instance
- * @param hotEventsPerSecond rate per shard above which a counter gets four times the shards
+ * @param topology what the topology counts and how (hot-counter threshold, dedupe horizon, skew, ...);
+ *     its partitions are those of the increments topic, found at start
  * @param standbyReplicas warm copies of each store on other instances (none while there is one instance)
  * @param streamsOverrides further Kafka Streams settings, applied last
  * @param maxEventsPerSecondPerCounter events per counter and second accepted at ingest (0: no limit)
- * @param dedupeHorizon how long an {@code eventId} is remembered per counter (zero: ids are ignored)
  * @param peerSecretFile the secret the instances present to each other's internal endpoints; empty: none
  * @param kafkaConfig client properties for every Kafka client of this instance (security, for one);
  *     only with {@code bootstrapServers}
@@ -47,20 +46,11 @@ public record NodeSettings(
     String applicationId,
     String processingGuarantee,
     int streamThreads,
-    double hotEventsPerSecond,
+    TallyConfig topology,
     int standbyReplicas,
     Map<String, String> streamsOverrides,
     long maxEventsPerSecondPerCounter,
-    Duration dedupeHorizon,
     Optional<Path> peerSecretFile,
     Map<String, String> kafkaConfig,
     Limits limits) {
-
-  public static final Duration DEFAULT_DEDUPE_HORIZON = TallyConfig.defaults().dedupeHorizon();
-
-  /** The topology's settings for this instance. */
-  public TallyConfig topology() {
-    return TallyConfig.defaults().withHotEventsPerSecond(hotEventsPerSecond).withDedupeHorizon(dedupeHorizon);
-  }
-
 }

@@ -21,6 +21,7 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -60,14 +61,27 @@ final class ReplayCommand implements Callable<Integer> {
   @Option(names = "--threads", defaultValue = "2", description = "Stream threads (default: ${DEFAULT-VALUE}).")
   int threads;
 
+  @Option(names = "--partitions", defaultValue = "6",
+      description = "Partitions of tally.increments if it does not exist yet (default: ${DEFAULT-VALUE}).")
+  int partitions;
+
+  /** As the instances that will run NEW count: the fixed values, after a replay for a fix. */
+  @Mixin
+  CountingOptions counting;
+
   @Override
   public Integer call() throws Exception {
     if (applicationId == null) {
       System.err.println("tally replay: give --application-id NEW, the id to count into");
       return 2;
     }
+    String refusal = counting.refusal();
+    if (refusal != null) {
+      System.err.println("tally replay: " + refusal);
+      return 2;
+    }
     Map<String, Object> kafka = KafkaConfigFile.clientSettings(kafkaConfig, bootstrapServers);
-    TallyConfig config = TallyConfig.defaults();
+    TallyConfig config = counting.topology();
     List<String> inputs = List.of(config.incrementsTopic(), config.backfillTopic());
     try (Admin admin = Admin.create(kafka)) {
       ApplicationState state = new ApplicationState(admin, applicationId);
@@ -84,9 +98,9 @@ final class ReplayCommand implements Callable<Integer> {
         }
         Map<TopicPartition, OffsetAndMetadata> start = new HashMap<>();
         for (String topic : inputs) {
-          String refusal = startOffsets(admin, kafka, topic, from, start);
-          if (refusal != null) {
-            System.err.println("tally replay: " + refusal);
+          String gone = startOffsets(admin, kafka, topic, from, start);
+          if (gone != null) {
+            System.err.println("tally replay: " + gone);
             return 2;
           }
         }
@@ -95,8 +109,8 @@ final class ReplayCommand implements Callable<Integer> {
       System.err.printf("replaying %s into %s%s%n", inputs, applicationId, from == null ? " from the beginning"
           : " from " + from);
       NodeSettings settings = new NodeSettings(Optional.of(bootstrapServers), 0, "localhost", Ports.free(),
-          Ports.free(), "127.0.0.1", Optional.empty(), dataDir, 6, applicationId, "exactly_once_v2", threads, 10_000,
-          0, Map.of(), 0, NodeSettings.DEFAULT_DEDUPE_HORIZON, Optional.empty(), KafkaConfigFile.read(kafkaConfig),
+          Ports.free(), "127.0.0.1", Optional.empty(), dataDir, partitions, applicationId, "exactly_once_v2", threads, counting.topology(),
+          0, Map.of(), 0, Optional.empty(), KafkaConfigFile.read(kafkaConfig),
           Limits.DEFAULTS);
       long started = System.nanoTime();
       long firstLag = -1;
@@ -179,18 +193,28 @@ final class ReplayCommand implements Callable<Integer> {
   private long[] lag(Admin admin, List<String> inputs) throws ExecutionException, InterruptedException {
     Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(applicationId)
         .partitionsToOffsetAndMetadata().get();
-    long partitions = 0;
-    long lag = 0;
+    Map<TopicPartition, Long> position = new HashMap<>();
+    Map<TopicPartition, OffsetSpec> uncommitted = new HashMap<>();
+    Map<TopicPartition, ListOffsetsResultInfo> latest = new HashMap<>();
     for (String topic : inputs) {
-      Map<TopicPartition, ListOffsetsResultInfo> earliest = offsets(admin, topic, OffsetSpec.earliest());
-      Map<TopicPartition, ListOffsetsResultInfo> latest = offsets(admin, topic, OffsetSpec.latest());
-      for (Map.Entry<TopicPartition, ListOffsetsResultInfo> end : latest.entrySet()) {
-        OffsetAndMetadata done = committed.get(end.getKey());
-        long position = done != null ? done.offset() : earliest.get(end.getKey()).offset();
-        lag += Math.max(0, end.getValue().offset() - position);
-        partitions++;
+      latest.putAll(offsets(admin, topic, OffsetSpec.latest()));
+    }
+    for (TopicPartition partition : latest.keySet()) {
+      OffsetAndMetadata done = committed.get(partition);
+      if (done != null) {
+        position.put(partition, done.offset());
+      } else {
+        uncommitted.put(partition, OffsetSpec.earliest());
       }
     }
+    if (!uncommitted.isEmpty()) {
+      admin.listOffsets(uncommitted).all().get().forEach((partition, first) -> position.put(partition, first.offset()));
+    }
+    long lag = 0;
+    for (Map.Entry<TopicPartition, ListOffsetsResultInfo> end : latest.entrySet()) {
+      lag += Math.max(0, end.getValue().offset() - position.get(end.getKey()));
+    }
+    long partitions = latest.size();
     return new long[] {partitions, lag};
   }
 
@@ -222,8 +246,7 @@ final class ReplayCommand implements Callable<Integer> {
           return 2;
         }
         List<String> topics = state.internalTopics();
-        state.deleteFromKafka();
-        ApplicationState.wipe(state.localState(dataDir));
+        state.forget(topics, dataDir);
         System.out.printf("dropped %s: its group, %d internal topic(s) and %s%n", applicationId, topics.size(),
             state.localState(dataDir).toAbsolutePath());
         return 0;

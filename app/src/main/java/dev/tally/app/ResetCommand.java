@@ -54,8 +54,7 @@ final class ResetCommand implements Callable<Integer> {
         System.out.println("Nothing changed.");
         return 1;
       }
-      state.deleteFromKafka();
-      ApplicationState.wipe(local);
+      state.forget(topics, dataDir);
       System.out.printf("Reset %s. Instances on other machines keep their own state directories: wipe "
           + "streams/%s under their --data-dir before they start.%n", applicationId, applicationId);
       return 0;

@@ -4,13 +4,13 @@ import dev.tally.schemas.Limits;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code tally serve}: the Streams app and the HTTP API, with an embedded broker unless told of a cluster. */
@@ -81,9 +81,8 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--threads", defaultValue = "2", description = "Stream threads (default: ${DEFAULT-VALUE}).")
   int threads;
 
-  @Option(names = "--hot-events-per-second", defaultValue = "10000",
-      description = "A counter above this rate per shard gets four times the shards (default: ${DEFAULT-VALUE}).")
-  double hotEventsPerSecond;
+  @Mixin
+  CountingOptions counting;
 
   @Option(names = "--standby-replicas",
       description = "Warm standby copies of each store on other instances "
@@ -93,11 +92,6 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--max-events-per-second-per-counter", defaultValue = "0",
       description = "Events per counter and second accepted at ingest; over it, 429 (default: no limit).")
   long maxEventsPerSecondPerCounter;
-
-  @Option(names = "--dedupe-horizon", defaultValue = "PT24H",
-      description = "How long an event's eventId is remembered per counter, so that a retry is not counted "
-          + "twice; ISO-8601, PT0S turns it off (default: ${DEFAULT-VALUE}).")
-  Duration dedupeHorizon;
 
   @Option(names = "--max-body-bytes", defaultValue = "16777216",
       description = "Bytes of a request body; over it, 413 (default: ${DEFAULT-VALUE}, 16 MiB).")
@@ -135,8 +129,8 @@ final class ServeCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       refusal = refusal == null ? e.getMessage() : refusal;
     }
-    if (refusal == null && dedupeHorizon.isNegative()) {
-      refusal = "--dedupe-horizon must be zero (off) or more, got " + dedupeHorizon;
+    if (refusal == null) {
+      refusal = counting.refusal();
     }
     if (refusal != null) {
       System.err.println("tally serve: " + refusal);
@@ -144,9 +138,9 @@ final class ServeCommand implements Callable<Integer> {
     }
     NodeSettings settings = new NodeSettings(Optional.ofNullable(bootstrapServers), kafkaPort, host, port,
         internalPort != null ? internalPort : port == 0 ? 0 : port + 1000, bind, Optional.ofNullable(authTokensFile),
-        dataDir, partitions, applicationId, processingGuarantee, threads, hotEventsPerSecond,
+        dataDir, partitions, applicationId, processingGuarantee, threads, counting.topology(),
         standbyReplicas != null ? standbyReplicas : bootstrapServers != null ? 1 : 0, streamsConfig,
-        maxEventsPerSecondPerCounter, dedupeHorizon, Optional.ofNullable(peerSecretFile),
+        maxEventsPerSecondPerCounter, Optional.ofNullable(peerSecretFile),
         KafkaConfigFile.read(kafkaConfig), limits);
     TallyNode node = TallyNode.start(settings);
     CountDownLatch stopped = new CountDownLatch(1);

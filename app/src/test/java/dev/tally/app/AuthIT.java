@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tally.api.PeerSecret;
 import dev.tally.schemas.Limits;
+import dev.tally.topology.TallyConfig;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -42,8 +43,8 @@ class AuthIT {
         a-token admin,read
         """);
     node = TallyNode.start(new NodeSettings(Optional.empty(), 0, "localhost", 0, 0, "127.0.0.1", Optional.of(tokens),
-        dataDir.resolve("node"), 3, "auth-it-" + UUID.randomUUID(), "exactly_once_v2", 1, 10_000, 0, Map.of(),
-        RATE_LIMIT, NodeSettings.DEFAULT_DEDUPE_HORIZON,
+        dataDir.resolve("node"), 3, "auth-it-" + UUID.randomUUID(), "exactly_once_v2", 1, TallyConfig.defaults(), 0, Map.of(),
+        RATE_LIMIT,
         Optional.of(Files.writeString(dataDir.resolve("peer-secret"), PEER_SECRET + "\n")), Map.of(), Limits.DEFAULTS));
     new TallyClient(node.httpPort()).awaitReady();
   }

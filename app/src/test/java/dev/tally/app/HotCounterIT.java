@@ -45,7 +45,8 @@ class HotCounterIT {
 
   @BeforeAll
   static void start() {
-    node = TallyNode.start(TestNodes.withHotEventsPerSecond(TestNodes.embedded(dataDir, "hot-counter-it", 6, 2), THRESHOLD));
+    node = TallyNode.start(TestNodes.withTopology(TestNodes.embedded(dataDir, "hot-counter-it", 6, 2),
+        TallyConfig.defaults().withHotEventsPerSecond(THRESHOLD)));
     client = new TallyClient(node.httpPort()).awaitReady();
   }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.tally.schemas.Limits;
+import dev.tally.topology.TallyConfig;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -35,8 +36,8 @@ class LimitsIT {
   @BeforeAll
   static void start() {
     node = TallyNode.start(new NodeSettings(Optional.empty(), 0, "localhost", 0, 0, "127.0.0.1", Optional.empty(),
-        dataDir, 3, "limits-it-" + UUID.randomUUID(), "exactly_once_v2", 1, 10_000, 0, Map.of(), 0,
-        NodeSettings.DEFAULT_DEDUPE_HORIZON, Optional.empty(), Map.of(), TIGHT));
+        dataDir, 3, "limits-it-" + UUID.randomUUID(), "exactly_once_v2", 1, TallyConfig.defaults(), 0, Map.of(), 0,
+        Optional.empty(), Map.of(), TIGHT));
     client = new TallyClient(node.httpPort()).awaitReady();
   }
 

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.tally.ingest.TallyProducer;
 import dev.tally.schemas.IncrementEvent;
+import dev.tally.topology.DeadLetters;
 import dev.tally.topology.TallyConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -21,7 +22,12 @@ import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.RecordsToDelete;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -29,7 +35,7 @@ import picocli.CommandLine;
 /**
  * Issue 15, items 3 and 5, the whole procedure on a real broker: count under an old application id,
  * replay into a new one, move to it, drop the old one; a replay from a time; a replay refused for a
- * time the topic no longer keeps; a reset.
+ * time the topic no longer keeps; a reset; a replay after a fix.
  */
 class ReplayIT {
 
@@ -99,7 +105,49 @@ class ReplayIT {
     }
   }
 
+  /**
+   * Issue 15, a replay after a fix: a client with a clock 3 hours fast wrote events that the instances
+   * sent to the dead-letter topic as invalid (more than {@code --max-future-skew} ahead). Replayed with
+   * the fix (a skew of 6 hours), every event counts, and the counters the old id had right stay right.
+   */
+  @Test
+  void replayAfterAFixCountsWhatWentToTheDeadLetterTopic() throws Exception {
+    try (EmbeddedBroker broker = EmbeddedBroker.start(dir.resolve("broker"), 0, 3)) {
+      String bootstrap = broker.bootstrapServers();
+      String old = "fix-old-" + UUID.randomUUID();
+      Map<String, Long> right = new HashMap<>();
+      Map<String, Long> skewed = new HashMap<>();
+      try (TallyNode node = TallyNode.start(TestNodes.joining(bootstrap, dir.resolve("old"), old, 3, Map.of()))) {
+        TallyClient client = new TallyClient(node.httpPort()).awaitReady();
+        send(bootstrap, "right", 1_000, Duration.ZERO, right);
+        send(bootstrap, "skewed", 300, Duration.ofHours(3), skewed);
+        awaitCounts(client, right);
+        await().atMost(Duration.ofMinutes(1)).until(() -> invalidDeadLetters(bootstrap) == 300);
+        skewed.keySet().forEach(counter -> assertThat(client.counter(counter)[0]).as(counter).isZero());
+      }
+
+      String fixed = "fix-new-" + UUID.randomUUID();
+      assertThat(run("replay", "--application-id", fixed, "--max-future-skew", "PT6H", "--bootstrap-servers",
+          bootstrap, "--data-dir", dir.resolve("new").toString()).exit()).isZero();
+      NodeSettings settings = TestNodes.withTopology(TestNodes.joining(bootstrap, dir.resolve("new"), fixed, 3,
+          Map.of()), TallyConfig.defaults().withMaxFutureSkew(Duration.ofHours(6)));
+      try (TallyNode node = TallyNode.start(settings)) {
+        TallyClient client = new TallyClient(node.httpPort()).awaitReady();
+        awaitCounts(client, right);
+        awaitCounts(client, skewed);
+      }
+      assertThat(invalidDeadLetters(bootstrap)).as("the replay sends nothing to the dead-letter topic again")
+          .isEqualTo(300);
+    }
+  }
+
   private static void send(String bootstrap, String prefix, int events, Map<String, Long> expected) throws Exception {
+    send(bootstrap, prefix, events, Duration.ZERO, expected);
+  }
+
+  /** {@code events} events to 10 counters, with event times {@code clockSkew} ahead of now. */
+  private static void send(String bootstrap, String prefix, int events, Duration clockSkew,
+      Map<String, Long> expected) throws Exception {
     List<CompletableFuture<?>> sends = new ArrayList<>();
     try (TallyProducer producer = new TallyProducer(bootstrap, TallyConfig.INCREMENTS_TOPIC)) {
       for (int i = 0; i < events; i++) {
@@ -107,11 +155,34 @@ class ReplayIT {
         long delta = 1 + i % 3;
         expected.merge(counter, delta, Long::sum);
         sends.add(producer.send(IncrementEvent.newBuilder().setCounter(counter).setDelta(delta)
-            .setEventTime(Instant.now()).build()));
+            .setEventTime(Instant.now().plus(clockSkew)).build()));
       }
       producer.flush();
     }
     CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)).get();
+  }
+
+  /** Dead letters with reason {@code invalid}, read committed. */
+  private static long invalidDeadLetters(String bootstrap) {
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
+        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
+        new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> partitions = consumer.partitionsFor(TallyConfig.DLQ_TOPIC).stream()
+          .map(p -> new TopicPartition(TallyConfig.DLQ_TOPIC, p.partition())).toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+      long invalid = 0;
+      while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+        for (ConsumerRecord<byte[], byte[]> letter : consumer.poll(Duration.ofMillis(200))) {
+          Header reason = letter.headers().lastHeader(DeadLetters.REASON);
+          if (reason != null && DeadLetters.INVALID.equals(new String(reason.value(), StandardCharsets.UTF_8))) {
+            invalid++;
+          }
+        }
+      }
+      return invalid;
+    }
   }
 
   private static void awaitCounts(TallyClient client, Map<String, Long> expected) {

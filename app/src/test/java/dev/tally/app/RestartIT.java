@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.tally.schemas.Limits;
+import dev.tally.topology.TallyConfig;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -33,8 +34,8 @@ class RestartIT {
   @Test
   void totalsSurviveARestartOnTheSameDataDir() throws Exception {
     NodeSettings settings = new NodeSettings(Optional.empty(), Ports.free(), "localhost", Ports.free(), Ports.free(),
-        "127.0.0.1", Optional.empty(), dataDir, 3, "restart-it-" + UUID.randomUUID(), "exactly_once_v2", 1, 10_000, 0,
-        Map.of(), 0, NodeSettings.DEFAULT_DEDUPE_HORIZON, Optional.empty(), Map.of(), Limits.DEFAULTS);
+        "127.0.0.1", Optional.empty(), dataDir, 3, "restart-it-" + UUID.randomUUID(), "exactly_once_v2", 1, TallyConfig.defaults(), 0,
+        Map.of(), 0, Optional.empty(), Map.of(), Limits.DEFAULTS);
     long[][] expected = new long[10][];
     String[] token = new String[1];
     try (TallyNode node = TallyNode.start(settings)) {
@@ -112,8 +113,8 @@ class RestartIT {
   @Test
   void aStopUnderLoadAnswersEveryIncrementItCounts() throws Exception {
     NodeSettings settings = new NodeSettings(Optional.empty(), Ports.free(), "localhost", Ports.free(), Ports.free(),
-        "127.0.0.1", Optional.empty(), dataDir, 3, "stop-it-" + UUID.randomUUID(), "exactly_once_v2", 1, 10_000, 0,
-        Map.of(), 0, NodeSettings.DEFAULT_DEDUPE_HORIZON, Optional.empty(), Map.of(), Limits.DEFAULTS);
+        "127.0.0.1", Optional.empty(), dataDir, 3, "stop-it-" + UUID.randomUUID(), "exactly_once_v2", 1, TallyConfig.defaults(), 0,
+        Map.of(), 0, Optional.empty(), Map.of(), Limits.DEFAULTS);
     AtomicLong accepted = new AtomicLong();
     List<Integer> otherAnswers = new CopyOnWriteArrayList<>();
     TallyNode node = TallyNode.start(settings);

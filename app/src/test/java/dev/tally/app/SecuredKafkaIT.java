@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.tally.schemas.Limits;
+import dev.tally.topology.TallyConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -91,7 +92,7 @@ class SecuredKafkaIT {
           .map(e -> e.getKey() + "=" + e.getValue()).toList()));
       NodeSettings settings = new NodeSettings(Optional.of(bootstrap), 0, "localhost", Ports.free(), Ports.free(),
           "127.0.0.1", Optional.empty(), dir.resolve("node"), 3, APPLICATION_ID, "exactly_once_v2",
-          1, 10_000, 0, Map.of(), 0, NodeSettings.DEFAULT_DEDUPE_HORIZON, Optional.empty(),
+          1, TallyConfig.defaults(), 0, Map.of(), 0, Optional.empty(),
           KafkaConfigFile.read(config), Limits.DEFAULTS);
       try (TallyNode node = TallyNode.start(settings)) {
         TallyClient http = new TallyClient(node.httpPort()).awaitReady();

@@ -1,6 +1,7 @@
 package dev.tally.app;
 
 import dev.tally.schemas.Limits;
+import dev.tally.topology.TallyConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -16,8 +17,8 @@ final class TestNodes {
 
   static NodeSettings embedded(Path dataDir, String name, int partitions, int threads) {
     return new NodeSettings(Optional.empty(), 0, "localhost", 0, 0, "127.0.0.1", Optional.empty(), dataDir,
-        partitions, name + "-" + UUID.randomUUID(), "exactly_once_v2", threads, 10_000, 0, Map.of(), 0,
-        NodeSettings.DEFAULT_DEDUPE_HORIZON, Optional.empty(), Map.of(), Limits.DEFAULTS);
+        partitions, name + "-" + UUID.randomUUID(), "exactly_once_v2", threads, TallyConfig.defaults(), 0, Map.of(), 0,
+        Optional.empty(), Map.of(), Limits.DEFAULTS);
   }
 
   /**
@@ -27,8 +28,8 @@ final class TestNodes {
   static NodeSettings joining(String bootstrapServers, Path dataDir, String applicationId, int partitions,
       Map<String, String> streamsOverrides) {
     return new NodeSettings(Optional.of(bootstrapServers), 0, "localhost", Ports.free(), Ports.free(), "127.0.0.1",
-        Optional.empty(), dataDir, partitions, applicationId, "exactly_once_v2", 1, 10_000, 1, streamsOverrides, 0,
-        NodeSettings.DEFAULT_DEDUPE_HORIZON, Optional.of(peerSecretFile(dataDir, applicationId)), Map.of(),
+        Optional.empty(), dataDir, partitions, applicationId, "exactly_once_v2", 1, TallyConfig.defaults(), 1, streamsOverrides, 0,
+        Optional.of(peerSecretFile(dataDir, applicationId)), Map.of(),
         Limits.DEFAULTS);
   }
 
@@ -41,11 +42,12 @@ final class TestNodes {
     }
   }
 
-  static NodeSettings withHotEventsPerSecond(NodeSettings settings, double eventsPerSecond) {
+  /** {@code settings} counting with {@code topology}. */
+  static NodeSettings withTopology(NodeSettings settings, TallyConfig topology) {
     return new NodeSettings(settings.bootstrapServers(), settings.kafkaPort(), settings.host(), settings.httpPort(),
         settings.internalPort(), settings.bind(), settings.authTokensFile(), settings.dataDir(), settings.partitions(), settings.applicationId(),
-        settings.processingGuarantee(), settings.streamThreads(), eventsPerSecond, settings.standbyReplicas(),
-        settings.streamsOverrides(), settings.maxEventsPerSecondPerCounter(), settings.dedupeHorizon(),
+        settings.processingGuarantee(), settings.streamThreads(), topology, settings.standbyReplicas(),
+        settings.streamsOverrides(), settings.maxEventsPerSecondPerCounter(),
         settings.peerSecretFile(), settings.kafkaConfig(), settings.limits());
   }
 }

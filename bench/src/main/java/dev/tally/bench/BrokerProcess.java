@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 
@@ -38,7 +39,7 @@ final class BrokerProcess implements AutoCloseable {
     Process process = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(dataDir.resolveSibling("broker.log").toFile()).start();
     BrokerProcess broker = new BrokerProcess(process, "localhost:" + port);
-    broker.awaitReady(Duration.ofMinutes(2));
+    awaitAnswer(broker.bootstrapServers, Duration.ofMinutes(2), process::isAlive);
     return broker;
   }
 
@@ -46,12 +47,13 @@ final class BrokerProcess implements AutoCloseable {
     return bootstrapServers;
   }
 
-  private void awaitReady(Duration timeout) throws InterruptedException {
+  /** Waits until the broker at {@code bootstrap} answers, or {@code alive} says its process is gone. */
+  static void awaitAnswer(String bootstrap, Duration timeout, BooleanSupplier alive) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
       while (true) {
-        if (!process.isAlive()) {
-          throw new IllegalStateException("the broker process exited with " + process.exitValue());
+        if (!alive.getAsBoolean()) {
+          throw new IllegalStateException("the broker process exited");
         }
         try {
           admin.describeCluster().nodes().get(5, TimeUnit.SECONDS);

@@ -30,8 +30,6 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 
 /**
  * The chaos run of issue 14, item 8: a broker in its own process, {@code instances} {@code tally serve}
@@ -139,7 +137,7 @@ public final class ChaosRun {
     List<String> events = new ArrayList<>();
     Map<String, Object> report = new LinkedHashMap<>();
     try {
-      awaitBroker(bootstrap);
+      BrokerProcess.awaitAnswer(bootstrap, READY_TIMEOUT, broker::alive);
       String applicationId = "chaos-" + UUID.randomUUID();
       for (int i = 0; i < plan.instances(); i++) {
         int port = Ports.free();
@@ -179,7 +177,7 @@ public final class ChaosRun {
           events.add("broker stopped and started");
           broker.stop();
           broker.start();
-          awaitBroker(bootstrap);
+          BrokerProcess.awaitAnswer(bootstrap, READY_TIMEOUT, broker::alive);
         }
       }
       Thread.sleep(3_000);
@@ -458,23 +456,6 @@ public final class ChaosRun {
       Thread.sleep(250);
     }
     throw new IllegalStateException("instance " + instance + " not ready within " + READY_TIMEOUT);
-  }
-
-  private static void awaitBroker(String bootstrap) throws InterruptedException {
-    long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-      while (true) {
-        try {
-          admin.describeCluster().nodes().get(5, TimeUnit.SECONDS);
-          return;
-        } catch (Exception e) {
-          if (System.nanoTime() > deadline) {
-            throw new IllegalStateException("the broker did not answer within " + READY_TIMEOUT, e);
-          }
-          Thread.sleep(200);
-        }
-      }
-    }
   }
 
   private static Thread thread(String name, Runnable body) {

@@ -387,7 +387,7 @@ public final class TallyBench {
       for (int i = 0; i < 2; i++) {
         nodes.add(TallyNode.start(new NodeSettings(Optional.of(broker.bootstrapServers()), 0, "localhost",
             Ports.free(), Ports.free(), "127.0.0.1", Optional.empty(), work.resolve("reads-" + i), PARTITIONS, applicationId, StreamsConfig.EXACTLY_ONCE_V2,
-            1, 10_000, 1, Map.of(), 0, NodeSettings.DEFAULT_DEDUPE_HORIZON, Optional.empty(), Map.of(),
+            1, TallyConfig.defaults(), 1, Map.of(), 0, Optional.empty(), Map.of(),
             Limits.DEFAULTS)));
       }
       HttpClient http = HttpClient.newHttpClient();
@@ -430,8 +430,8 @@ public final class TallyBench {
     }
     try (TallyNode alos = TallyNode.start(new NodeSettings(Optional.of(broker.bootstrapServers()), 0, "localhost",
         Ports.free(), Ports.free(), "127.0.0.1", Optional.empty(), work.resolve("reads-alos"), PARTITIONS, "bench-alos-" + UUID.randomUUID(),
-        StreamsConfig.AT_LEAST_ONCE, 1, 10_000, 0, Map.of(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100"), 0,
-        NodeSettings.DEFAULT_DEDUPE_HORIZON, Optional.empty(), Map.of(), Limits.DEFAULTS))) {
+        StreamsConfig.AT_LEAST_ONCE, 1, TallyConfig.defaults(), 0, Map.of(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100"), 0,
+        Optional.empty(), Map.of(), Limits.DEFAULTS))) {
       awaitReady(HttpClient.newHttpClient(), "http://localhost:" + alos.httpPort());
       results.put("freshnessAtLeastOnce", freshness(HttpClient.newHttpClient(), alos, "fresh-alos"));
     }

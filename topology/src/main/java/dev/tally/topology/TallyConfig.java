@@ -132,6 +132,12 @@ public record TallyConfig(
         hllLgK, shardConfigTopic, hotEventsPerSecond, incrementsPartitions, horizon, backfillTopic);
   }
 
+  /** These settings with another limit on how far an event's time may lead its record's timestamp. */
+  public TallyConfig withMaxFutureSkew(Duration skew) {
+    return new TallyConfig(incrementsTopic, dlqTopic, tiers, hoppingWindows, grace, skew, uniqueTiers,
+        hllLgK, shardConfigTopic, hotEventsPerSecond, incrementsPartitions, dedupeHorizon, backfillTopic);
+  }
+
   /** Whether events with an {@code eventId} are counted once within {@link #dedupeHorizon}. */
   public boolean dedupes() {
     return !dedupeHorizon.isZero();
