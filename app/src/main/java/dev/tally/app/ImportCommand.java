@@ -80,6 +80,10 @@ final class ImportCommand implements Callable<Integer> {
   @Option(names = "--rejects", paramLabel = "FILE", description = "Where bad lines go (default: FILE.rejects).")
   Path rejectsFile;
 
+  @Option(names = "--max-future-skew", defaultValue = "PT1H",
+      description = "As the instances' --max-future-skew: an event time further ahead is rejected (default: ${DEFAULT-VALUE}).")
+  Duration maxFutureSkew;
+
   @Override
   public Integer call() throws Exception {
     boolean stdin = file.equals("-");
@@ -103,7 +107,7 @@ final class ImportCommand implements Callable<Integer> {
     producerSettings.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
 
     Progress progress = new Progress(resumeAfter);
-    TallyConfig config = TallyConfig.defaults();
+    TallyConfig config = TallyConfig.defaults().withMaxFutureSkew(maxFutureSkew);
     String topic = backfill ? config.backfillTopic() : config.incrementsTopic();
     CountDownLatch finished = new CountDownLatch(1);
     // Ctrl-C: stop reading, let what was sent be acknowledged, save where this run stopped.
