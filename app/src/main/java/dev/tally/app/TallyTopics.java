@@ -62,7 +62,8 @@ final class TallyTopics {
     });
   }
 
-  private static boolean exists(Admin admin, String topic) {
+  /** Whether {@code topic} exists (and this client may describe it). */
+  static boolean exists(Admin admin, String topic) {
     try {
       admin.describeTopics(List.of(topic)).allTopicNames().get();
       return true;

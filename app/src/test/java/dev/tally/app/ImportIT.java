@@ -2,7 +2,9 @@ package dev.tally.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import dev.tally.topology.TallyConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -122,6 +124,27 @@ class ImportIT {
     long total = expected;
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(client.counter("resumed")[0]).isEqualTo(total));
     assertThat(Files.readString(Path.of(file + ".progress")).strip()).isEqualTo("1001");
+  }
+
+  /** Against a cluster Tally never ran on, the producer would wait for the topic at every send. */
+  @Test
+  void refusedWhereTallysTopicsDoNotExist() throws Exception {
+    Path file = Files.writeString(dir.resolve("one.ndjson"), "{\"counter\":\"a\"}\n");
+    try (EmbeddedBroker bare = EmbeddedBroker.start(dir.resolve("bare"), 0, 1)) {
+      PrintStream original = System.err;
+      ByteArrayOutputStream captured = new ByteArrayOutputStream();
+      System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+      int exit;
+      try {
+        exit = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> new CommandLine(new TallyCommand())
+            .execute("import", file.toString(), "--bootstrap-servers", bare.bootstrapServers()));
+      } finally {
+        System.setErr(original);
+      }
+      assertThat(exit).isEqualTo(2);
+      assertThat(captured.toString(StandardCharsets.UTF_8))
+          .contains("topic " + TallyConfig.INCREMENTS_TOPIC + " does not exist");
+    }
   }
 
   /** Issue 15, item 2: a month of history, imported with --backfill, lands in its minutes and hours. */

