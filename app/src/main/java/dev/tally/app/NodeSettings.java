@@ -20,6 +20,8 @@ import java.util.Optional;
  *     no authentication
  * @param dataDir holds the embedded broker's log ({@code kafka/}) and the Streams state ({@code streams/})
  * @param partitions partitions of {@code tally.increments} when Tally creates it
+ * @param replicationFactor replicas of every topic Tally or Kafka Streams creates, with
+ *     {@code min.insync.replicas} from {@link #minInSyncReplicas}; 1 for the embedded broker
  * @param applicationId the Kafka Streams application id; instances with the same id share the work
  * @param processingGuarantee {@code exactly_once_v2} or {@code at_least_once}
  * @param streamThreads Kafka Streams threads in this instance
@@ -43,6 +45,7 @@ public record NodeSettings(
     Optional<Path> authTokensFile,
     Path dataDir,
     int partitions,
+    int replicationFactor,
     String applicationId,
     String processingGuarantee,
     int streamThreads,
@@ -53,4 +56,19 @@ public record NodeSettings(
     Optional<Path> peerSecretFile,
     Map<String, String> kafkaConfig,
     Limits limits) {
+
+  public NodeSettings {
+    if (replicationFactor < 1 || replicationFactor > Short.MAX_VALUE) {
+      throw new IllegalArgumentException("replication factor must be 1 or more, got " + replicationFactor);
+    }
+  }
+
+  /**
+   * The {@code min.insync.replicas} of Tally's topics: a majority of the replicas, and 1 below 3 replicas,
+   * so that with the producer's {@code acks=all} a write survives a broker lost after it, and writes go
+   * on while one broker of three is down.
+   */
+  public static int minInSyncReplicas(int replicationFactor) {
+    return replicationFactor < 3 ? 1 : replicationFactor / 2 + 1;
+  }
 }

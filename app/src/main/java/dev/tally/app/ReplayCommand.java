@@ -71,6 +71,10 @@ final class ReplayCommand implements Callable<Integer> {
       description = "Partitions of tally.increments if it does not exist yet (default: ${DEFAULT-VALUE}).")
   int partitions;
 
+  @Option(names = "--replication-factor", defaultValue = "3",
+      description = "Replicas of NEW's changelogs, as the instances' (default: ${DEFAULT-VALUE}).")
+  int replicationFactor;
+
   /** As the instances that will run NEW count: the fixed values, after a replay for a fix. */
   @Mixin
   CountingOptions counting;
@@ -81,7 +85,7 @@ final class ReplayCommand implements Callable<Integer> {
       System.err.println("tally replay: give --application-id NEW, the id to count into");
       return 2;
     }
-    String refusal = counting.refusal();
+    String refusal = replicationFactor < 1 ? "--replication-factor must be 1 or more" : counting.refusal();
     if (refusal != null) {
       System.err.println("tally replay: " + refusal);
       return 2;
@@ -115,7 +119,7 @@ final class ReplayCommand implements Callable<Integer> {
       System.err.printf("replaying %s into %s%s%n", inputs, applicationId, from == null ? " from the beginning"
           : " from " + from);
       NodeSettings settings = new NodeSettings(Optional.of(bootstrapServers), 0, "localhost", Ports.free(),
-          Ports.free(), "127.0.0.1", Optional.empty(), dataDir, partitions, applicationId, "exactly_once_v2", threads, counting.topology(),
+          Ports.free(), "127.0.0.1", Optional.empty(), dataDir, partitions, replicationFactor, applicationId, "exactly_once_v2", threads, counting.topology(),
           0, REPLAY_STREAMS, 0, Optional.empty(), KafkaConfigFile.read(kafkaConfig),
           Limits.DEFAULTS);
       long started = System.nanoTime();

@@ -65,6 +65,11 @@ final class ServeCommand implements Callable<Integer> {
       description = "Partitions of tally.increments when it is created (default: ${DEFAULT-VALUE}).")
   int partitions;
 
+  @Option(names = "--replication-factor",
+      description = "Replicas of every topic Tally creates (its own and Kafka Streams' changelogs), with "
+          + "min.insync.replicas 2 of 3 (default: 3 with --bootstrap-servers, 1 for the embedded broker).")
+  Integer replicationFactor;
+
   @Option(names = "--kafka-port", defaultValue = "9092",
       description = "Port of the embedded broker (default: ${DEFAULT-VALUE}).")
   int kafkaPort;
@@ -132,13 +137,19 @@ final class ServeCommand implements Callable<Integer> {
     if (refusal == null) {
       refusal = counting.refusal();
     }
+    if (refusal == null && replicationFactor != null && (replicationFactor < 1
+        || bootstrapServers == null && replicationFactor != 1)) {
+      refusal = "--replication-factor must be 1 or more, and 1 for the embedded broker (one broker); got "
+          + replicationFactor;
+    }
     if (refusal != null) {
       System.err.println("tally serve: " + refusal);
       return 2;
     }
     NodeSettings settings = new NodeSettings(Optional.ofNullable(bootstrapServers), kafkaPort, host, port,
         internalPort != null ? internalPort : port == 0 ? 0 : port + 1000, bind, Optional.ofNullable(authTokensFile),
-        dataDir, partitions, applicationId, processingGuarantee, threads, counting.topology(),
+        dataDir, partitions, replicationFactor != null ? replicationFactor : bootstrapServers != null ? 3 : 1,
+        applicationId, processingGuarantee, threads, counting.topology(),
         standbyReplicas != null ? standbyReplicas : bootstrapServers != null ? 1 : 0, streamsConfig,
         maxEventsPerSecondPerCounter, Optional.ofNullable(peerSecretFile),
         KafkaConfigFile.read(kafkaConfig), limits);

@@ -40,6 +40,7 @@ import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -115,7 +116,7 @@ public final class TallyNode implements AutoCloseable {
     Map<String, Object> kafka = new HashMap<>(settings.kafkaConfig());
     kafka.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     try (Admin admin = Admin.create(kafka)) {
-      TallyTopics.ensure(admin, settings.topology(), settings.partitions());
+      TallyTopics.ensure(admin, settings.topology(), settings.partitions(), settings.replicationFactor());
       // As the topic has it, which on a cluster may differ from --partitions.
       config = settings.topology().withIncrementsPartitions(
           TallyTopics.partitions(admin, settings.topology().incrementsTopic()));
@@ -239,6 +240,10 @@ public final class TallyNode implements AutoCloseable {
     props.put(StreamsConfig.TRANSACTIONAL_STATE_STORES_CONFIG,
         StreamsConfig.EXACTLY_ONCE_V2.equals(settings.processingGuarantee()));
     props.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, COUNT_WITHOUT_WAITING);
+    // Changelogs and repartition topics as durable as Tally's own topics, not the cluster's default.
+    props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, settings.replicationFactor());
+    props.put(StreamsConfig.topicPrefix(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG),
+        NodeSettings.minInSyncReplicas(settings.replicationFactor()));
     props.putAll(settings.streamsOverrides());
     return props;
   }

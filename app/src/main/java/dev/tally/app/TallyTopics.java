@@ -9,6 +9,7 @@ import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.InvalidReplicationFactorException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
@@ -24,18 +25,24 @@ final class TallyTopics {
    * timestamp bounds how far its event time may lead and how far it moves stream time, so no
    * producer's clock, fast or not, decides that.
    */
-  static void ensure(Admin admin, TallyConfig config, int partitions) {
+  static void ensure(Admin admin, TallyConfig config, int partitions, int replicationFactor) {
+    Optional<Short> replicas = Optional.of((short) replicationFactor);
+    String minInSync = Integer.toString(NodeSettings.minInSyncReplicas(replicationFactor));
     create(admin, List.of(
-        new NewTopic(config.incrementsTopic(), Optional.of(partitions), Optional.empty())
-            .configs(Map.of(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime")),
-        new NewTopic(config.dlqTopic(), Optional.of(partitions), Optional.empty()),
-        new NewTopic(config.shardConfigTopic(), Optional.of(1), Optional.empty())
-            .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT))));
+        new NewTopic(config.incrementsTopic(), Optional.of(partitions), replicas)
+            .configs(Map.of(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime",
+                TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, minInSync)),
+        new NewTopic(config.dlqTopic(), Optional.of(partitions), replicas)
+            .configs(Map.of(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, minInSync)),
+        new NewTopic(config.shardConfigTopic(), Optional.of(1), replicas)
+            .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
+                TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, minInSync))));
     // History is counted by the tasks of the live partitions: as many partitions as the increments
     // topic has, whatever --partitions says.
     int live = partitions(admin, config.incrementsTopic());
-    create(admin, List.of(new NewTopic(config.backfillTopic(), Optional.of(live), Optional.empty())
-        .configs(Map.of(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime"))));
+    create(admin, List.of(new NewTopic(config.backfillTopic(), Optional.of(live), replicas)
+        .configs(Map.of(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime",
+            TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, minInSync))));
     int backfill = partitions(admin, config.backfillTopic());
     if (backfill != live) {
       throw new IllegalStateException(config.backfillTopic() + " has " + backfill + " partitions and "
@@ -53,7 +60,9 @@ final class TallyTopics {
         boolean existing = e.getCause() instanceof TopicExistsException
             || e.getCause() instanceof TopicAuthorizationException && exists(admin, name);
         if (!existing) {
-          throw new IllegalStateException("cannot create topic " + name + ": " + e.getCause().getMessage(), e);
+          throw new IllegalStateException("cannot create topic " + name + ": " + e.getCause().getMessage()
+              + (e.getCause() instanceof InvalidReplicationFactorException
+                  ? " (set --replication-factor to at most the cluster's brokers)" : ""), e);
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();

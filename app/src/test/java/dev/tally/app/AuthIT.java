@@ -43,7 +43,7 @@ class AuthIT {
         a-token admin,read
         """);
     node = TallyNode.start(new NodeSettings(Optional.empty(), 0, "localhost", 0, 0, "127.0.0.1", Optional.of(tokens),
-        dataDir.resolve("node"), 3, "auth-it-" + UUID.randomUUID(), "exactly_once_v2", 1, TallyConfig.defaults(), 0, Map.of(),
+        dataDir.resolve("node"), 3, 1, "auth-it-" + UUID.randomUUID(), "exactly_once_v2", 1, TallyConfig.defaults(), 0, Map.of(),
         RATE_LIMIT,
         Optional.of(Files.writeString(dataDir.resolve("peer-secret"), PEER_SECRET + "\n")), Map.of(), Limits.DEFAULTS));
     new TallyClient(node.httpPort()).awaitReady();

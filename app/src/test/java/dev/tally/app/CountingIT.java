@@ -27,6 +27,10 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.zip.CRC32;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -34,6 +38,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -65,6 +71,29 @@ class CountingIT {
   static void stop() {
     if (node != null) {
       node.close();
+    }
+  }
+
+  /**
+   * Issue 16, item 2: every topic Tally or Kafka Streams creates sets its replication factor and
+   * {@code min.insync.replicas} itself, not the cluster's defaults (here 1, the embedded broker's).
+   */
+  @Test
+  void topicsSetTheirOwnDurability() throws Exception {
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, node.bootstrapServers()))) {
+      List<String> topics = admin.listTopics().names().get().stream()
+          .filter(topic -> topic.startsWith("tally.") || topic.endsWith("-changelog")).sorted().toList();
+      assertThat(topics).contains(TallyConfig.INCREMENTS_TOPIC, TallyConfig.BACKFILL_TOPIC, TallyConfig.DLQ_TOPIC,
+          TallyConfig.SHARD_CONFIG_TOPIC).anyMatch(topic -> topic.endsWith("-changelog"));
+      Map<ConfigResource, Config> configs = admin.describeConfigs(topics.stream()
+          .map(topic -> new ConfigResource(ConfigResource.Type.TOPIC, topic)).toList()).all().get();
+      configs.forEach((topic, config) -> {
+        ConfigEntry minInSync = config.get(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG);
+        assertThat(minInSync.source()).as(topic.name()).isEqualTo(ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG);
+        assertThat(minInSync.value()).as(topic.name()).isEqualTo("1");
+      });
+      admin.describeTopics(topics).allTopicNames().get().forEach((topic, description) -> assertThat(
+          description.partitions()).as(topic).allSatisfy(p -> assertThat(p.replicas()).hasSize(1)));
     }
   }
 

@@ -55,7 +55,7 @@ class CrashIT {
       awaitBroker(bootstrap);
       int port = Ports.free();
       TallyProcess serve = TallyProcess.start(Path.of("target", "crash", "serve.log"), "serve",
-          "--bootstrap-servers", bootstrap, "--port", Integer.toString(port),
+          "--replication-factor", "1", "--bootstrap-servers", bootstrap, "--port", Integer.toString(port),
           "--internal-port", Integer.toString(Ports.free()),
           "--data-dir", dir.resolve("node").toString(), "--application-id", "crash-" + UUID.randomUUID());
       try (serve) {

@@ -36,7 +36,7 @@ class LimitsIT {
   @BeforeAll
   static void start() {
     node = TallyNode.start(new NodeSettings(Optional.empty(), 0, "localhost", 0, 0, "127.0.0.1", Optional.empty(),
-        dataDir, 3, "limits-it-" + UUID.randomUUID(), "exactly_once_v2", 1, TallyConfig.defaults(), 0, Map.of(), 0,
+        dataDir, 3, 1, "limits-it-" + UUID.randomUUID(), "exactly_once_v2", 1, TallyConfig.defaults(), 0, Map.of(), 0,
         Optional.empty(), Map.of(), TIGHT));
     client = new TallyClient(node.httpPort()).awaitReady();
   }

@@ -62,7 +62,7 @@ class MultiInstanceIT {
     int thirdPort = Ports.free();
     String java = ProcessHandle.current().info().command().orElse("java");
     third = new ProcessBuilder(java, "-Xmx512m", "-jar", Path.of("target", "tally.jar").toString(), "serve",
-        "--bootstrap-servers", broker.bootstrapServers(), "--port", Integer.toString(thirdPort),
+        "--replication-factor", "1", "--bootstrap-servers", broker.bootstrapServers(), "--port", Integer.toString(thirdPort),
         "--internal-port", Integer.toString(Ports.free()),
         "--peer-secret-file", TestNodes.peerSecretFile(dir.resolve("node2"), applicationId).toString(),
         "--data-dir", dir.resolve("node2").toString(), "--application-id", applicationId, "--threads", "1",

@@ -59,7 +59,7 @@ class ReplayIT {
       }
 
       String fresh = "replay-new-" + UUID.randomUUID();
-      assertThat(run("replay", "--application-id", fresh, "--bootstrap-servers", bootstrap,
+      assertThat(run("replay", "--replication-factor", "1", "--application-id", fresh, "--bootstrap-servers", bootstrap,
           "--data-dir", dir.resolve("new").toString()).exit()).isZero();
       try (TallyNode node = TallyNode.start(TestNodes.joining(bootstrap, dir.resolve("new"), fresh, 3, Map.of()))) {
         awaitCounts(new TallyClient(node.httpPort()).awaitReady(), expected);
@@ -76,7 +76,7 @@ class ReplayIT {
 
       // From a time: only what was written after it.
       String since = "replay-since-" + UUID.randomUUID();
-      assertThat(run("replay", "--application-id", since, "--from", between.toString(), "--bootstrap-servers",
+      assertThat(run("replay", "--replication-factor", "1", "--application-id", since, "--from", between.toString(), "--bootstrap-servers",
           bootstrap, "--data-dir", dir.resolve("since").toString()).exit()).isZero();
       Map<String, Long> afterwards = new HashMap<>(expected);
       afterwards.replaceAll((counter, total) -> counter.startsWith("a:") ? 0L : total);
@@ -98,7 +98,7 @@ class ReplayIT {
         admin.deleteRecords(deletions).all().get();
       }
       assertThat(dir.resolve("since").resolve("streams").resolve(since)).doesNotExist();
-      Run refused = run("replay", "--application-id", "replay-refused-" + UUID.randomUUID(), "--from",
+      Run refused = run("replay", "--replication-factor", "1", "--application-id", "replay-refused-" + UUID.randomUUID(), "--from",
           between.minus(Duration.ofHours(1)).toString(), "--bootstrap-servers", bootstrap);
       assertThat(refused.exit()).isEqualTo(2);
       assertThat(refused.err()).contains("is before what " + TallyConfig.INCREMENTS_TOPIC + " keeps");
@@ -127,7 +127,7 @@ class ReplayIT {
       }
 
       String fixed = "fix-new-" + UUID.randomUUID();
-      assertThat(run("replay", "--application-id", fixed, "--max-future-skew", "PT6H", "--bootstrap-servers",
+      assertThat(run("replay", "--replication-factor", "1", "--application-id", fixed, "--max-future-skew", "PT6H", "--bootstrap-servers",
           bootstrap, "--data-dir", dir.resolve("new").toString()).exit()).isZero();
       NodeSettings settings = TestNodes.withTopology(TestNodes.joining(bootstrap, dir.resolve("new"), fixed, 3,
           Map.of()), TallyConfig.defaults().withMaxFutureSkew(Duration.ofHours(6)));

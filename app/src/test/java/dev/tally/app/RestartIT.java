@@ -34,7 +34,7 @@ class RestartIT {
   @Test
   void totalsSurviveARestartOnTheSameDataDir() throws Exception {
     NodeSettings settings = new NodeSettings(Optional.empty(), Ports.free(), "localhost", Ports.free(), Ports.free(),
-        "127.0.0.1", Optional.empty(), dataDir, 3, "restart-it-" + UUID.randomUUID(), "exactly_once_v2", 1, TallyConfig.defaults(), 0,
+        "127.0.0.1", Optional.empty(), dataDir, 3, 1, "restart-it-" + UUID.randomUUID(), "exactly_once_v2", 1, TallyConfig.defaults(), 0,
         Map.of(), 0, Optional.empty(), Map.of(), Limits.DEFAULTS);
     long[][] expected = new long[10][];
     String[] token = new String[1];
@@ -113,7 +113,7 @@ class RestartIT {
   @Test
   void aStopUnderLoadAnswersEveryIncrementItCounts() throws Exception {
     NodeSettings settings = new NodeSettings(Optional.empty(), Ports.free(), "localhost", Ports.free(), Ports.free(),
-        "127.0.0.1", Optional.empty(), dataDir, 3, "stop-it-" + UUID.randomUUID(), "exactly_once_v2", 1, TallyConfig.defaults(), 0,
+        "127.0.0.1", Optional.empty(), dataDir, 3, 1, "stop-it-" + UUID.randomUUID(), "exactly_once_v2", 1, TallyConfig.defaults(), 0,
         Map.of(), 0, Optional.empty(), Map.of(), Limits.DEFAULTS);
     AtomicLong accepted = new AtomicLong();
     List<Integer> otherAnswers = new CopyOnWriteArrayList<>();

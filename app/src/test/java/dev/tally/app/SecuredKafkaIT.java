@@ -91,7 +91,7 @@ class SecuredKafkaIT {
       Files.writeString(config, String.join("\n", client.entrySet().stream()
           .map(e -> e.getKey() + "=" + e.getValue()).toList()));
       NodeSettings settings = new NodeSettings(Optional.of(bootstrap), 0, "localhost", Ports.free(), Ports.free(),
-          "127.0.0.1", Optional.empty(), dir.resolve("node"), 3, APPLICATION_ID, "exactly_once_v2",
+          "127.0.0.1", Optional.empty(), dir.resolve("node"), 3, 1, APPLICATION_ID, "exactly_once_v2",
           1, TallyConfig.defaults(), 0, Map.of(), 0, Optional.empty(),
           KafkaConfigFile.read(config), Limits.DEFAULTS);
       try (TallyNode node = TallyNode.start(settings)) {

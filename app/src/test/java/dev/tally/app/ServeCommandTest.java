@@ -30,32 +30,38 @@ class ServeCommandTest {
 
   @Test
   void theCommandRefusesToStartAndSaysWhy() {
-    PrintStream err = System.err;
-    ByteArrayOutputStream captured = new ByteArrayOutputStream();
-    System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-    int exit;
-    try {
-      exit = new CommandLine(new TallyCommand()).execute("serve", "--bind", "0.0.0.0");
-    } finally {
-      System.setErr(err);
-    }
-    assertThat(exit).isEqualTo(2);
-    assertThat(captured.toString(StandardCharsets.UTF_8)).contains("--auth-tokens-file");
+    assertThat(refusal("serve", "--bind", "0.0.0.0")).contains("--auth-tokens-file");
   }
 
   /** Issue 14, item 6: a limit out of its range stops the start with a message, before anything runs. */
   @Test
   void aLimitOutOfRangeIsRefused() {
+    assertThat(refusal("serve", "--max-id-length", "500")).contains("counter id limit must be 1-200");
+  }
+
+  /** Issue 16, item 2: the embedded broker is one broker; and what decides counting is checked too. */
+  @Test
+  void aReplicationFactorTheClusterCannotHaveOrANegativeSkewIsRefused() {
+    assertThat(refusal("serve", "--replication-factor", "3")).contains("1 for the embedded broker");
+    assertThat(refusal("serve", "--bootstrap-servers", "localhost:1", "--replication-factor", "0"))
+        .contains("--replication-factor must be 1 or more");
+    assertThat(refusal("serve", "--max-future-skew", "-PT1H")).contains("--max-future-skew must be zero or more");
+    assertThat(refusal("replay", "--application-id", "x", "--dedupe-horizon", "-PT1S"))
+        .contains("--dedupe-horizon must be zero (off) or more");
+  }
+
+  /** What {@code tally ARGS} printed on stderr, having exited with 2 before starting anything. */
+  private static String refusal(String... args) {
     PrintStream err = System.err;
     ByteArrayOutputStream captured = new ByteArrayOutputStream();
     System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
     int exit;
     try {
-      exit = new CommandLine(new TallyCommand()).execute("serve", "--max-id-length", "500");
+      exit = new CommandLine(new TallyCommand()).execute(args);
     } finally {
       System.setErr(err);
     }
-    assertThat(exit).isEqualTo(2);
-    assertThat(captured.toString(StandardCharsets.UTF_8)).contains("counter id limit must be 1-200");
+    assertThat(exit).as(captured.toString(StandardCharsets.UTF_8)).isEqualTo(2);
+    return captured.toString(StandardCharsets.UTF_8);
   }
 }

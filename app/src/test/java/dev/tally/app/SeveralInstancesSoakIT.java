@@ -67,7 +67,7 @@ class SeveralInstancesSoakIT {
       for (int i = 0; i < INSTANCES; i++) {
         int port = Ports.free();
         nodes.add(TallyProcess.start(Path.of("target", "soak", "round" + round + "-node" + i + ".log"),
-            "serve", "--bootstrap-servers", broker.bootstrapServers(), "--port", Integer.toString(port),
+            "serve", "--replication-factor", "1", "--bootstrap-servers", broker.bootstrapServers(), "--port", Integer.toString(port),
             "--internal-port", Integer.toString(Ports.free()),
             "--data-dir", dir.resolve("node" + i).toString(), "--application-id", applicationId));
         clients.add(new TallyClient(port));

@@ -17,7 +17,7 @@ final class TestNodes {
 
   static NodeSettings embedded(Path dataDir, String name, int partitions, int threads) {
     return new NodeSettings(Optional.empty(), 0, "localhost", 0, 0, "127.0.0.1", Optional.empty(), dataDir,
-        partitions, name + "-" + UUID.randomUUID(), "exactly_once_v2", threads, TallyConfig.defaults(), 0, Map.of(), 0,
+        partitions, 1, name + "-" + UUID.randomUUID(), "exactly_once_v2", threads, TallyConfig.defaults(), 0, Map.of(), 0,
         Optional.empty(), Map.of(), Limits.DEFAULTS);
   }
 
@@ -28,7 +28,7 @@ final class TestNodes {
   static NodeSettings joining(String bootstrapServers, Path dataDir, String applicationId, int partitions,
       Map<String, String> streamsOverrides) {
     return new NodeSettings(Optional.of(bootstrapServers), 0, "localhost", Ports.free(), Ports.free(), "127.0.0.1",
-        Optional.empty(), dataDir, partitions, applicationId, "exactly_once_v2", 1, TallyConfig.defaults(), 1, streamsOverrides, 0,
+        Optional.empty(), dataDir, partitions, 1, applicationId, "exactly_once_v2", 1, TallyConfig.defaults(), 1, streamsOverrides, 0,
         Optional.of(peerSecretFile(dataDir, applicationId)), Map.of(),
         Limits.DEFAULTS);
   }
@@ -45,7 +45,7 @@ final class TestNodes {
   /** {@code settings} counting with {@code topology}. */
   static NodeSettings withTopology(NodeSettings settings, TallyConfig topology) {
     return new NodeSettings(settings.bootstrapServers(), settings.kafkaPort(), settings.host(), settings.httpPort(),
-        settings.internalPort(), settings.bind(), settings.authTokensFile(), settings.dataDir(), settings.partitions(), settings.applicationId(),
+        settings.internalPort(), settings.bind(), settings.authTokensFile(), settings.dataDir(), settings.partitions(), settings.replicationFactor(), settings.applicationId(),
         settings.processingGuarantee(), settings.streamThreads(), topology, settings.standbyReplicas(),
         settings.streamsOverrides(), settings.maxEventsPerSecondPerCounter(),
         settings.peerSecretFile(), settings.kafkaConfig(), settings.limits());

@@ -143,7 +143,7 @@ public final class ChaosRun {
         int port = Ports.free();
         ports.add(port);
         nodes.add(JavaProcess.start(work.resolve("serve-" + i + ".log"), "512m", "serve",
-            "--bootstrap-servers", bootstrap, "--port", Integer.toString(port),
+            "--replication-factor", "1", "--bootstrap-servers", bootstrap, "--port", Integer.toString(port),
             "--internal-port", Integer.toString(Ports.free()), "--data-dir", work.resolve("node-" + i).toString(),
             "--application-id", applicationId, "--processing-guarantee", plan.guarantee(), "--threads", "1",
             "--partitions", Integer.toString(PARTITIONS)));

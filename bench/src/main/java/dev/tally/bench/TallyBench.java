@@ -227,7 +227,7 @@ public final class TallyBench {
       throw new IllegalStateException("tally import exited with " + exit);
     }
     start = System.nanoTime();
-    exit = new CommandLine(new TallyCommand()).execute("replay", "--application-id", "bench-replay-" + UUID.randomUUID(),
+    exit = new CommandLine(new TallyCommand()).execute("replay", "--replication-factor", "1", "--application-id", "bench-replay-" + UUID.randomUUID(),
         "--bootstrap-servers", bootstrap, "--data-dir", work.resolve("replay").toString(),
         "--threads", Integer.toString(STREAM_THREADS), "--partitions", Integer.toString(PARTITIONS));
     double replayed = events / seconds(start);
@@ -448,7 +448,7 @@ public final class TallyBench {
     try {
       for (int i = 0; i < 2; i++) {
         nodes.add(TallyNode.start(new NodeSettings(Optional.of(broker.bootstrapServers()), 0, "localhost",
-            Ports.free(), Ports.free(), "127.0.0.1", Optional.empty(), work.resolve("reads-" + i), PARTITIONS, applicationId, StreamsConfig.EXACTLY_ONCE_V2,
+            Ports.free(), Ports.free(), "127.0.0.1", Optional.empty(), work.resolve("reads-" + i), PARTITIONS, 1, applicationId, StreamsConfig.EXACTLY_ONCE_V2,
             1, TallyConfig.defaults(), 1, Map.of(), 0, Optional.empty(), Map.of(),
             Limits.DEFAULTS)));
       }
@@ -491,7 +491,7 @@ public final class TallyBench {
       nodes.forEach(TallyNode::close);
     }
     try (TallyNode alos = TallyNode.start(new NodeSettings(Optional.of(broker.bootstrapServers()), 0, "localhost",
-        Ports.free(), Ports.free(), "127.0.0.1", Optional.empty(), work.resolve("reads-alos"), PARTITIONS, "bench-alos-" + UUID.randomUUID(),
+        Ports.free(), Ports.free(), "127.0.0.1", Optional.empty(), work.resolve("reads-alos"), PARTITIONS, 1, "bench-alos-" + UUID.randomUUID(),
         StreamsConfig.AT_LEAST_ONCE, 1, TallyConfig.defaults(), 0, Map.of(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100"), 0,
         Optional.empty(), Map.of(), Limits.DEFAULTS))) {
       awaitReady(HttpClient.newHttpClient(), "http://localhost:" + alos.httpPort());
