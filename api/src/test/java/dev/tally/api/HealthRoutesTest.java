@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Issue 12, item 12: a Streams client in ERROR never recovers by itself, so liveness fails and the
- * process is restarted; while Streams only rebalances, the process is alive but not ready.
+ * process is restarted; while Streams only rebalances, the process is alive but not ready. Issue 16:
+ * it still serves (Kubernetes readiness), since writes do not wait for Streams.
  */
 class HealthRoutesTest {
 
@@ -34,15 +35,24 @@ class HealthRoutesTest {
       readiness.set(new Readiness(KafkaStreams.State.RUNNING, List.of()));
       assertThat(status(app, "/health/live")).isEqualTo(200);
       assertThat(status(app, "/health/ready")).isEqualTo(200);
+      assertThat(status(app, "/health/serving")).isEqualTo(200);
 
       readiness.set(new Readiness(KafkaStreams.State.REBALANCING, List.of()));
       assertThat(status(app, "/health/live")).isEqualTo(200);
       assertThat(status(app, "/health/ready")).isEqualTo(503);
+      assertThat(status(app, "/health/serving")).isEqualTo(200);
+
+      for (KafkaStreams.State stopping : List.of(KafkaStreams.State.CREATED, KafkaStreams.State.PENDING_SHUTDOWN,
+          KafkaStreams.State.NOT_RUNNING)) {
+        readiness.set(new Readiness(stopping, List.of()));
+        assertThat(status(app, "/health/serving")).as(stopping.toString()).isEqualTo(503);
+      }
 
       for (KafkaStreams.State failed : List.of(KafkaStreams.State.PENDING_ERROR, KafkaStreams.State.ERROR)) {
         readiness.set(new Readiness(failed, List.of()));
         assertThat(status(app, "/health/live")).as(failed.toString()).isEqualTo(503);
         assertThat(status(app, "/health/ready")).as(failed.toString()).isEqualTo(503);
+        assertThat(status(app, "/health/serving")).as(failed.toString()).isEqualTo(503);
       }
     } finally {
       app.stop();
