@@ -9,6 +9,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -18,6 +20,8 @@ import picocli.CommandLine.Option;
     description = "Count events and answer reads over HTTP. Without --bootstrap-servers, starts a "
         + "single-node Kafka broker in this process, keeping its data under --data-dir.")
 final class ServeCommand implements Callable<Integer> {
+
+  private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
 
   @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT,...",
       description = "Join this Kafka cluster instead of starting an embedded broker.")
@@ -69,6 +73,11 @@ final class ServeCommand implements Callable<Integer> {
       description = "Replicas of every topic Tally creates (its own and Kafka Streams' changelogs), with "
           + "min.insync.replicas 2 of 3 (default: 3 with --bootstrap-servers, 1 for the embedded broker).")
   Integer replicationFactor;
+
+  @Option(names = "--log-format", defaultValue = "text", paramLabel = "text|json",
+      description = "Log lines on stderr as text, or as one JSON object per line for log collectors "
+          + "(default: ${DEFAULT-VALUE}).")
+  String logFormat;
 
   @Option(names = "--kafka-port", defaultValue = "9092",
       description = "Port of the embedded broker (default: ${DEFAULT-VALUE}).")
@@ -142,10 +151,19 @@ final class ServeCommand implements Callable<Integer> {
       refusal = "--replication-factor must be 1 or more, and 1 for the embedded broker (one broker); got "
           + replicationFactor;
     }
+    LogFormat format = switch (logFormat) {
+      case "text" -> LogFormat.TEXT;
+      case "json" -> LogFormat.JSON;
+      default -> null;
+    };
+    if (refusal == null && format == null) {
+      refusal = "--log-format is text or json, got " + logFormat;
+    }
     if (refusal != null) {
       System.err.println("tally serve: " + refusal);
       return 2;
     }
+    format.apply();
     NodeSettings settings = new NodeSettings(Optional.ofNullable(bootstrapServers), kafkaPort, host, port,
         internalPort != null ? internalPort : port == 0 ? 0 : port + 1000, bind, Optional.ofNullable(authTokensFile),
         dataDir, partitions, replicationFactor != null ? replicationFactor : bootstrapServers != null ? 3 : 1,
@@ -156,14 +174,23 @@ final class ServeCommand implements Callable<Integer> {
     TallyNode node = TallyNode.start(settings);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      System.out.println("tally: shutting down");
+      notice(format, "tally: shutting down");
       node.close();
       stopped.countDown();
     }, "tally-shutdown"));
-    System.out.printf("tally: serving http://%s:%d (Kafka at %s, data in %s). Ctrl-C stops.%n",
-        host, node.httpPort(), node.bootstrapServers(), dataDir.toAbsolutePath().normalize());
+    notice(format, String.format("tally: serving http://%s:%d (Kafka at %s, data in %s). Ctrl-C stops.",
+        host, node.httpPort(), node.bootstrapServers(), dataDir.toAbsolutePath().normalize()));
     stopped.await();
     return 0;
+  }
+
+  /** A line for whoever started the process: on stdout, or as a log line when logs are JSON. */
+  private static void notice(LogFormat format, String line) {
+    if (format == LogFormat.JSON) {
+      log.info(line);
+    } else {
+      System.out.println(line);
+    }
   }
 
   /**
