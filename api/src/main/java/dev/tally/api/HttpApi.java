@@ -31,7 +31,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP API of DESIGN.md: routes grouped by resource ({@link IngestRoutes}, {@link ReadRoutes},
+ * The HTTP API (docs/architecture.md, the README): routes grouped by resource ({@link IngestRoutes}, {@link ReadRoutes},
  * {@link AdminRoutes}, {@link HealthRoutes}) on the public port, and {@link InternalRoutes} between
  * instances on a port and thread pool of their own. Handlers
  * parse, call one service method and render; errors become JSON {@code {"error": "..."}}: 400 for bad
