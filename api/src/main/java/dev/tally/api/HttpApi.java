@@ -23,8 +23,13 @@ import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
 import io.javalin.json.JavalinJackson;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -45,8 +50,12 @@ public final class HttpApi implements AutoCloseable {
   /** How long a stop waits for requests in flight: the longest an ingest request waits for Kafka, and some. */
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(35);
 
+  /** Where the OpenAPI document of the public routes is served. */
+  public static final String OPENAPI = "/openapi.json";
+
   private final Javalin app;
   private final Javalin internal;
+  private final List<String> routes = new CopyOnWriteArrayList<>();
 
   /**
    * @param metrics served at {@code /metrics} in the Prometheus text format
@@ -59,6 +68,11 @@ public final class HttpApi implements AutoCloseable {
       TallyConfig tallyConfig, PrometheusMeterRegistry metrics, Supplier<Readiness> readiness, BearerAuth auth,
       PeerSecret peerSecret, Limits limits) {
     this.app = server(config -> {
+      config.events.handlerAdded(handler -> {
+        if (handler.getHttpMethod().isHttpMethod()) {
+          routes.add(handler.getHttpMethod() + " " + handler.getPath());
+        }
+      });
       config.routes.beforeMatched(auth::check);
       config.http.maxRequestSize = limits.maxBodyBytes();
       config.jetty.modifyHttpConfiguration(http -> http.setRequestHeaderSize(limits.maxHeaderBytes()));
@@ -69,6 +83,8 @@ public final class HttpApi implements AutoCloseable {
       ReadRoutes.register(config.routes, queries, router);
       AdminRoutes.register(config.routes, pins);
       HealthRoutes.register(config.routes, metrics, readiness);
+      byte[] openApi = openApi();
+      config.routes.get(OPENAPI, ctx -> ctx.contentType("application/json").result(openApi));
     });
     // The peers' reads on a listener and thread pool of their own: however busy the public side is,
     // a peer's fetch finds a thread, and the internal routes never answer on the public port.
@@ -109,6 +125,22 @@ public final class HttpApi implements AutoCloseable {
       config.routes.error(HttpStatus.NOT_FOUND.getCode(), "*",
           ctx -> ctx.json(Map.of("error", "no route " + ctx.method() + " " + ctx.path())));
     });
+  }
+
+  /** The public routes, as {@code METHOD PATH} ({@code GET /v1/counters/{id}}): what the OpenAPI document covers. */
+  public List<String> routes() {
+    return List.copyOf(routes);
+  }
+
+  private static byte[] openApi() {
+    try (InputStream in = HttpApi.class.getResourceAsStream(OPENAPI)) {
+      if (in == null) {
+        throw new IllegalStateException(OPENAPI + " is missing from the classpath");
+      }
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** Starts listening on {@code host:port}, and for the other instances on {@code host:internalPort}. */

@@ -257,6 +257,11 @@ public final class TallyNode implements AutoCloseable {
     return streams.state() == KafkaStreams.State.RUNNING;
   }
 
+  /** The public HTTP routes, as {@code METHOD PATH}. */
+  public List<String> httpRoutes() {
+    return http.routes();
+  }
+
   public int httpPort() {
     return http.port();
   }
