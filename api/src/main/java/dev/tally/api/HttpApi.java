@@ -21,6 +21,7 @@ import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
+import io.javalin.http.staticfiles.Location;
 import io.javalin.json.JavalinJackson;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -52,6 +53,8 @@ public final class HttpApi implements AutoCloseable {
 
   /** Where the OpenAPI document of the public routes is served. */
   public static final String OPENAPI = "/openapi.json";
+  /** The classpath folder served at {@code /}: the dashboard. */
+  private static final String DASHBOARD = "/dashboard";
 
   private final Javalin app;
   private final Javalin internal;
@@ -83,6 +86,9 @@ public final class HttpApi implements AutoCloseable {
       ReadRoutes.register(config.routes, queries, router);
       AdminRoutes.register(config.routes, pins);
       HealthRoutes.register(config.routes, metrics, readiness);
+      // The dashboard (GET /) and its chart library: static, open like /health (its API calls carry the token).
+      config.staticFiles.add(DASHBOARD, Location.CLASSPATH);
+      config.staticFiles.enableWebjars();
       byte[] openApi = openApi();
       config.routes.get(OPENAPI, ctx -> ctx.contentType("application/json").result(openApi));
     });
