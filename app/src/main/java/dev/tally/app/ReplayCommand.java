@@ -119,9 +119,9 @@ final class ReplayCommand implements Callable<Integer> {
       System.err.printf("replaying %s into %s%s%n", inputs, applicationId, from == null ? " from the beginning"
           : " from " + from);
       NodeSettings settings = new NodeSettings(Optional.of(bootstrapServers), 0, "localhost", Ports.free(),
-          Ports.free(), "127.0.0.1", Optional.empty(), dataDir, partitions, replicationFactor, applicationId, "exactly_once_v2", threads, counting.topology(),
-          0, REPLAY_STREAMS, 0, Optional.empty(), KafkaConfigFile.read(kafkaConfig),
-          Limits.DEFAULTS);
+          Ports.free(), "127.0.0.1", Optional.empty(), dataDir, partitions, replicationFactor, applicationId,
+          "exactly_once_v2", threads, config, 0, REPLAY_STREAMS, 0, Optional.empty(),
+          KafkaConfigFile.read(kafkaConfig), Limits.DEFAULTS);
       long started = System.nanoTime();
       long firstLag = -1;
       try (TallyNode node = TallyNode.start(settings)) {
