@@ -96,7 +96,9 @@
       const row = document.createElement('tr');
       row.dataset.address = i.address;
       row.dataset.state = i.state;
+      row.dataset.lag = String(i.lag);
       row.append(cell(i.address + (i.self ? ' (this one)' : '')), cell(i.state),
+        cell(i.lag < 0 ? 'unknown' : i.lag.toLocaleString('en')),
         cell(inputPartitions(i.activePartitions)), cell(inputPartitions(i.standbyPartitions)));
       return row;
     }));

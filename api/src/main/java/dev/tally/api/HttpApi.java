@@ -97,7 +97,7 @@ public final class HttpApi implements AutoCloseable {
     FetchCodec codec = new FetchCodec(new StoreSerdes(tallyConfig));
     this.internal = server(config -> {
       config.routes.before(peerSecret::check);
-      InternalRoutes.register(config.routes, router, codec, readiness);
+      InternalRoutes.register(config.routes, router, codec);
     });
   }
 

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.tally.query.CounterRate;
 import dev.tally.query.Fetched;
+import dev.tally.query.InstanceState;
 import dev.tally.query.PeerClient;
 import dev.tally.query.StateUnavailableException;
 import dev.tally.query.StoreRead;
@@ -58,11 +59,11 @@ public final class HttpPeerClient implements PeerClient {
   }
 
   @Override
-  public CompletableFuture<String> state(HostInfo peer) {
+  public CompletableFuture<InstanceState> state(HostInfo peer) {
     return http.sendAsync(request(peer, "/internal/v1/state").GET().build(), HttpResponse.BodyHandlers.ofString())
         .thenApply(response -> {
           try {
-            return json.readTree(response.body()).get("status").asText();
+            return json.readValue(response.body(), InstanceState.class);
           } catch (Exception e) {
             throw new CompletionException(e);
           }

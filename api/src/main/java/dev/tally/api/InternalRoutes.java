@@ -5,14 +5,11 @@ import static dev.tally.api.Params.limit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tally.query.Fetched;
-import dev.tally.query.Readiness;
 import dev.tally.query.Router;
 import dev.tally.query.StoreRead;
 import io.javalin.config.RoutesConfig;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.function.Supplier;
 import org.apache.kafka.streams.query.Position;
 
 /**
@@ -23,7 +20,7 @@ final class InternalRoutes {
 
   private InternalRoutes() {}
 
-  static void register(RoutesConfig routes, Router router, FetchCodec codec, Supplier<Readiness> readiness) {
+  static void register(RoutesConfig routes, Router router, FetchCodec codec) {
     routes.post("/internal/v1/fetch", ctx -> {
       JsonNode body = json(ctx.body());
       List<StoreRead> reads = codec.reads(body);
@@ -36,7 +33,7 @@ final class InternalRoutes {
       ctx.contentType("application/json").result(codec.results(reads, results));
     });
     routes.get("/internal/v1/top", ctx -> ctx.json(router.local().top(limit(ctx))));
-    // This instance's Kafka Streams state, for the other instances' /v1/instances.
-    routes.get("/internal/v1/state", ctx -> ctx.json(Map.of("status", readiness.get().state().toString())));
+    // This instance's Kafka Streams state and input lag, for the other instances' /v1/instances.
+    routes.get("/internal/v1/state", ctx -> ctx.json(router.localState()));
   }
 }

@@ -112,8 +112,13 @@ class DashboardIT {
     assertThat(topRows).isEqualTo(apiTop);
     List<String> instanceRows = rows(dom, "data-address");
     List<String> apiInstances = new ArrayList<>();
-    api("/v1/instances").forEach(instance -> apiInstances.add(instance.get("address").asText()));
+    List<String> apiLags = new ArrayList<>();
+    api("/v1/instances").forEach(instance -> {
+      apiInstances.add(instance.get("address").asText());
+      apiLags.add(instance.get("lag").asText());
+    });
     assertThat(instanceRows).isEqualTo(apiInstances).hasSize(1);
+    assertThat(rows(dom, "data-lag")).as("an idle instance's lag").isEqualTo(apiLags).containsExactly("0");
   }
 
   /** Debian's Chromium, or the test is skipped where it is not installed (`.ci/run` installs it). */

@@ -111,6 +111,9 @@ class MultiInstanceIT {
     }
     JsonNode instances = clients.get(0).get("/v1/instances").body();
     assertThat(instances).extracting(node -> node.get("state").asText()).containsOnly("RUNNING");
+    // Every instance's input lag, its own or asked of it: all counted, so none is behind by much.
+    assertThat(instances).hasSize(3).extracting(node -> node.get("lag").asLong())
+        .allSatisfy(lag -> assertThat(lag).isBetween(0L, 1_000L));
   }
 
   @Test

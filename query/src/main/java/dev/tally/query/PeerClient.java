@@ -17,6 +17,6 @@ public interface PeerClient {
   /** The peer's busiest counters of its own active partitions. */
   CompletableFuture<List<CounterRate>> top(HostInfo peer, int limit);
 
-  /** The peer's Kafka Streams state, as its readiness endpoint says. */
-  CompletableFuture<String> state(HostInfo peer);
+  /** The peer's Kafka Streams state and input lag. */
+  CompletableFuture<InstanceState> state(HostInfo peer);
 }

@@ -12,6 +12,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.StreamsMetadata;
 import org.apache.kafka.streams.state.HostInfo;
@@ -179,24 +181,43 @@ public final class Router {
   }
 
   /** Every instance of the application, its state and the partitions it holds. */
+  /** This instance's Kafka Streams state and input lag, summed over its stream threads' consumers. */
+  public InstanceState localState() {
+    double lag = 0;
+    boolean measured = false;
+    for (Metric metric : local.streams().metrics().values()) {
+      MetricName name = metric.metricName();
+      String client = name.tags().getOrDefault("client-id", "");
+      // The stream threads' main consumers: not the restore consumers, not the global one.
+      boolean main = client.endsWith("-consumer") && !client.endsWith("-restore-consumer")
+          && !client.endsWith("-global-consumer");
+      if (main && name.name().equals("records-lag") && name.group().equals("consumer-fetch-manager-metrics")
+          && name.tags().containsKey("partition") && metric.metricValue() instanceof Double value && !value.isNaN()) {
+        lag += value;
+        measured = true;
+      }
+    }
+    return new InstanceState(local.streams().state().toString(), measured ? Math.round(lag) : -1);
+  }
+
   public List<InstanceInfo> instances() {
     List<InstanceInfo> result = new ArrayList<>();
     for (StreamsMetadata metadata : local.streams().metadataForAllStreamsClients()) {
       HostInfo host = metadata.hostInfo();
-      String state;
+      InstanceState state;
       if (host.equals(local.self())) {
-        state = local.streams().state().toString();
+        state = localState();
       } else {
         try {
           state = peers.state(host).get(budget.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
-          state = "UNKNOWN";
+          state = new InstanceState("UNKNOWN", -1);
         } catch (Exception e) {
-          state = "UNREACHABLE";
+          state = new InstanceState("UNREACHABLE", -1);
         }
       }
-      result.add(new InstanceInfo(host.host() + ":" + host.port(), state, host.equals(local.self()),
+      result.add(new InstanceInfo(host.host() + ":" + host.port(), state.state(), state.lag(), host.equals(local.self()),
           metadata.topicPartitions().stream().map(Object::toString).sorted().toList(),
           metadata.standbyTopicPartitions().stream().map(Object::toString).sorted().toList()));
     }
