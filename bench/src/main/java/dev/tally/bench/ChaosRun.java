@@ -79,6 +79,7 @@ public final class ChaosRun {
   private final LongAdder wentBackwards = new LongAdder();
   /** Instances the settle phase found dead or with Streams in ERROR, and restarted. */
   private final List<String> livenessRestarts = new ArrayList<>();
+  private final List<String> readinessRestarts = new CopyOnWriteArrayList<>();
   private final AtomicBoolean running = new AtomicBoolean(true);
 
   private JavaProcess broker;
@@ -199,6 +200,7 @@ public final class ChaosRun {
       report.put("firstViolations", violations.subList(0, Math.min(LISTED_VIOLATIONS, violations.size())));
       report.put("final", settled);
       report.put("restartsByLivenessCheck", livenessRestarts);
+      report.put("restartsWhenNotReady", readinessRestarts);
       report.put("seconds", (System.nanoTime() - start) / 1_000_000_000L);
       boolean exactlyOnce = plan.guarantee().equals("exactly_once_v2");
       long lost = (Long) settled.get("lost");
@@ -439,22 +441,56 @@ public final class ChaosRun {
     return null;
   }
 
+  /**
+   * Waits until {@code instance} is ready. One that is not within {@link #READY_TIMEOUT} is killed and
+   * started again once, as an operator would, and the report says so with what it answered and logged
+   * ({@code restartsWhenNotReady}): the runs are about counts across kills, and an instance that once
+   * stayed unready at a start threw a whole CI run away without a trace of why.
+   */
   private void awaitReady(int instance) throws InterruptedException {
+    String last = ready(instance);
+    if (last == null) {
+      return;
+    }
+    readinessRestarts.add("instance " + instance + " not ready within " + READY_TIMEOUT + " (" + last
+        + "); its log ended: " + logTail(instance));
+    nodes.get(instance).kill();
+    nodes.get(instance).start();
+    last = ready(instance);
+    if (last != null) {
+      throw new IllegalStateException("instance " + instance + " not ready within " + READY_TIMEOUT
+          + ", twice (" + last + "); its log ended: " + logTail(instance));
+    }
+  }
+
+  /** Null once {@code instance} answers /health/ready with 200, or its last answer at the timeout. */
+  private String ready(int instance) throws InterruptedException {
     long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+    String last = "no answer";
     while (System.nanoTime() < deadline) {
       try {
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(
                 URI.create("http://127.0.0.1:" + ports.get(instance) + "/health/ready")).GET().build(),
             HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() == 200) {
-          return;
+          return null;
         }
+        last = response.statusCode() + " " + response.body();
       } catch (Exception e) {
-        // still starting
+        last = "no answer: " + e;
       }
       Thread.sleep(250);
     }
-    throw new IllegalStateException("instance " + instance + " not ready within " + READY_TIMEOUT);
+    return last;
+  }
+
+  private String logTail(int instance) {
+    try {
+      List<String> lines = Files.readAllLines(work.resolve("serve-" + instance + ".log"));
+      return String.join(" | ", lines.subList(Math.max(0, lines.size() - 15), lines.size()));
+    } catch (Exception e) {
+      return "(unreadable: " + e + ")";
+    }
   }
 
   private static Thread thread(String name, Runnable body) {
