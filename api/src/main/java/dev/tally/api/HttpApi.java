@@ -20,6 +20,8 @@ import dev.tally.topology.TallyConfig;
 import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+import io.javalin.http.Header;
 import io.javalin.http.HttpStatus;
 import io.javalin.http.staticfiles.Location;
 import io.javalin.json.JavalinJackson;
@@ -77,6 +79,15 @@ public final class HttpApi implements AutoCloseable {
         }
       });
       config.routes.beforeMatched(auth::check);
+      // A static file (the dashboard) is answered before its request has been read to the end. A GET
+      // that carries a body, which nothing here reads, then made Jetty close the keep-alive connection
+      // after the answer without saying so, and the client's next request on it failed: read it first.
+      config.routes.before(ctx -> {
+        boolean getOrHead = ctx.method() == HandlerType.GET || ctx.method() == HandlerType.HEAD;
+        if (getOrHead && (ctx.contentLength() > 0 || ctx.header(Header.TRANSFER_ENCODING) != null)) {
+          ctx.bodyAsBytes();
+        }
+      });
       config.http.maxRequestSize = limits.maxBodyBytes();
       config.jetty.modifyHttpConfiguration(http -> http.setRequestHeaderSize(limits.maxHeaderBytes()));
       // A stop waits for the requests in flight: an increment the coalescer holds is answered 202 once

@@ -5,7 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedInputStream;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,15 +16,15 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -37,21 +40,9 @@ class DashboardIT {
 
   @TempDir
   static Path dataDir;
-  private static TallyNode node;
-  private static TallyClient client;
 
-  @BeforeAll
-  static void start() {
-    node = TallyNode.start(TestNodes.embedded(dataDir, "dashboard-it", 3, 1));
-    client = new TallyClient(node.httpPort()).awaitReady();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (node != null) {
-      node.close();
-    }
-  }
+  @RegisterExtension
+  static final RunningNode tally = RunningNode.embedded("dashboard-it", 3, 1);
 
   @Test
   void theDashboardDrawsWhatTheApiAnswers() throws Exception {
@@ -69,11 +60,11 @@ class DashboardIT {
           COUNTER, now.minus(Duration.ofMinutes(minutesAgo))));
     }
     events.append("{\"counter\":\"dash:other\",\"delta\":3}\n");
-    assertThat(client.post("/v1/events", events.toString()).status()).isEqualTo(202);
+    assertThat(tally.client().post("/v1/events", events.toString()).status()).isEqualTo(202);
     long total = expectedTotal;
-    await().atMost(Duration.ofSeconds(30)).until(() -> client.counter(COUNTER)[0] == total);
+    await().atMost(Duration.ofSeconds(30)).until(() -> tally.client().counter(COUNTER)[0] == total);
 
-    String url = "http://localhost:" + node.httpPort() + "/?counter=" + COUNTER;
+    String url = "http://localhost:" + tally.node().httpPort() + "/?counter=" + COUNTER;
     String dom = run(chromium, "--dump-dom", url);
     run(chromium, "--window-size=1280,1100", "--screenshot=" + Path.of("target", "dashboard.png").toAbsolutePath(), url);
 
@@ -121,6 +112,62 @@ class DashboardIT {
     assertThat(rows(dom, "data-lag")).as("an idle instance's lag").isEqualTo(apiLags).containsExactly("0");
   }
 
+  /**
+   * A GET of the dashboard that carries a body (5,000 bytes, sent 200 ms after the headers): the answer,
+   * sent before the request was read to the end, left the keep-alive connection closed without a
+   * {@code Connection: close}, and the next request on it failed (HttpFuzzIT met it by chance). Now
+   * the same connection answers a second request.
+   */
+  @Test
+  void aGetWithABodyLeavesItsConnectionUsable() throws Exception {
+    byte[] body = "[".repeat(5_000).getBytes(StandardCharsets.US_ASCII);
+    try (Socket socket = new Socket("localhost", tally.node().httpPort())) {
+      socket.setSoTimeout(10_000);
+      OutputStream out = socket.getOutputStream();
+      out.write(("GET / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: "
+          + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      Thread.sleep(200); // the body arrives after the answer has gone: what the race needs, every time
+      out.write(body);
+      out.flush();
+      BufferedInputStream in = new BufferedInputStream(socket.getInputStream());
+      Map<String, String> first = readResponse(in);
+      assertThat(first).containsEntry(":status", "200");
+      assertThat(first.getOrDefault("connection", "")).doesNotContainIgnoringCase("close");
+
+      out.write("GET /health/live HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      assertThat(readResponse(in)).as("a second request on the same connection").containsEntry(":status", "200");
+    }
+  }
+
+  /** One HTTP/1.1 response with a Content-Length: its status (":status") and headers, lower-cased; the body is skipped. */
+  private static Map<String, String> readResponse(BufferedInputStream in) throws IOException {
+    Map<String, String> headers = new TreeMap<>();
+    String status = readLine(in);
+    assertThat(status).as("a status line, not the end of the connection").startsWith("HTTP/1.1 ");
+    headers.put(":status", status.split(" ")[1]);
+    for (String line = readLine(in); !line.isEmpty(); line = readLine(in)) {
+      int colon = line.indexOf(':');
+      headers.put(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), line.substring(colon + 1).trim());
+    }
+    in.readNBytes(Integer.parseInt(headers.get("content-length")));
+    return headers;
+  }
+
+  private static String readLine(BufferedInputStream in) throws IOException {
+    StringBuilder line = new StringBuilder();
+    for (int c = in.read(); c != '\n'; c = in.read()) {
+      if (c < 0) {
+        return line.toString();
+      }
+      if (c != '\r') {
+        line.append((char) c);
+      }
+    }
+    return line.toString();
+  }
+
   /** Debian's Chromium, or the test is skipped where it is not installed (`.ci/run` installs it). */
   private static Path chromium() {
     for (String candidate : List.of("/usr/bin/chromium", "/usr/bin/chromium-browser")) {
@@ -151,7 +198,7 @@ class DashboardIT {
   }
 
   private static JsonNode api(String path) {
-    TallyClient.Response response = client.get(path);
+    TallyClient.Response response = tally.client().get(path);
     assertThat(response.status()).as(path).isEqualTo(200);
     return response.body();
   }
