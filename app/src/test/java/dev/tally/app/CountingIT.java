@@ -18,7 +18,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -43,10 +42,8 @@ import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The whole path on a real in-process KRaft broker: HTTP and Kafka in, RocksDB state, HTTP out. */
 class CountingIT {
@@ -56,23 +53,8 @@ class CountingIT {
   /** Now, like the other tests' events that take the time of receipt: so none of these is late. */
   private static final Instant T0 = Instant.now();
 
-  @TempDir
-  static Path dataDir;
-  private static TallyNode node;
-  private static TallyClient client;
-
-  @BeforeAll
-  static void start() {
-    node = TallyNode.start(TestNodes.embedded(dataDir, "counting-it", 6, 2));
-    client = new TallyClient(node.httpPort()).awaitReady();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (node != null) {
-      node.close();
-    }
-  }
+  @RegisterExtension
+  static final RunningNode tally = RunningNode.embedded("counting-it", 6, 2);
 
   /**
    * Issue 16, item 2: every topic Tally or Kafka Streams creates sets its replication factor and
@@ -80,7 +62,7 @@ class CountingIT {
    */
   @Test
   void topicsSetTheirOwnDurability() throws Exception {
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, node.bootstrapServers()))) {
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, tally.node().bootstrapServers()))) {
       List<String> topics = admin.listTopics().names().get().stream()
           .filter(topic -> topic.startsWith("tally.") || topic.endsWith("-changelog")).sorted().toList();
       assertThat(topics).contains(TallyConfig.INCREMENTS_TOPIC, TallyConfig.BACKFILL_TOPIC, TallyConfig.DLQ_TOPIC,
@@ -129,7 +111,7 @@ class CountingIT {
     for (int from = 0; from < viaHttp.size(); from += 1_000) {
       List<IncrementEvent> batch = viaHttp.subList(from, Math.min(from + 1_000, viaHttp.size()));
       boolean ndjson = (from / 1_000) % 2 == 0;
-      TallyClient.Response response = client.post("/v1/events", ndjson ? ndjson(batch) : jsonArray(batch));
+      TallyClient.Response response = tally.client().post("/v1/events", ndjson ? ndjson(batch) : jsonArray(batch));
       assertThat(response.status()).as(response.body().toString()).isEqualTo(202);
       assertThat(response.body().get("accepted").intValue()).isEqualTo(batch.size());
     }
@@ -137,7 +119,7 @@ class CountingIT {
     await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
       for (Map.Entry<String, long[]> entry : expected.entrySet()) {
         long[] parts = entry.getValue();
-        assertThat(client.counter(entry.getKey())).as(entry.getKey())
+        assertThat(tally.client().counter(entry.getKey())).as(entry.getKey())
             .containsExactly(parts[0] - parts[1], parts[0], parts[1]);
       }
     });
@@ -158,8 +140,8 @@ class CountingIT {
    */
   @Test
   void aShardCountNeverGoesDown() throws Exception {
-    assertThat(client.post("/v1/counters/pinned/shards", "{\"shards\":16}").status()).isEqualTo(202);
-    TallyClient.Response lower = client.post("/v1/counters/pinned/shards", "{\"shards\":4}");
+    assertThat(tally.client().post("/v1/counters/pinned/shards", "{\"shards\":16}").status()).isEqualTo(202);
+    TallyClient.Response lower = tally.client().post("/v1/counters/pinned/shards", "{\"shards\":4}");
     assertThat(lower.status()).as(lower.body().toString()).isEqualTo(400);
 
     // A writer elsewhere that had not seen the 16 yet: its 4 lands after it.
@@ -178,7 +160,7 @@ class CountingIT {
       assertThat(records).hasSizeGreaterThanOrEqualTo(3);
       assertThat(last.getShards()).isEqualTo(16);
     });
-    assertThat(client.get("/v1/counters/pinned").body().get("shards").intValue()).isEqualTo(16);
+    assertThat(tally.client().get("/v1/counters/pinned").body().get("shards").intValue()).isEqualTo(16);
   }
 
   /**
@@ -205,11 +187,11 @@ class CountingIT {
     }
     await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
       for (int c = 0; c < 600; c++) {
-        assertThat(client.counter("crc:" + c)[0]).as("crc:" + c).isEqualTo(3);
+        assertThat(tally.client().counter("crc:" + c)[0]).as("crc:" + c).isEqualTo(3);
       }
     });
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-      double rerouted = client.text("/metrics").lines().filter(line -> line.startsWith("kafka_stream_tally_rerouted_total{"))
+      double rerouted = tally.client().text("/metrics").lines().filter(line -> line.startsWith("kafka_stream_tally_rerouted_total{"))
           .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
       assertThat(rerouted).as("misplaced records re-routed").isGreaterThan(1_000);
     });
@@ -221,23 +203,23 @@ class CountingIT {
     HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     for (int i = 0; i < 50; i++) {
       HttpResponse<String> response = http.send(HttpRequest.newBuilder(
-              URI.create("http://localhost:" + node.httpPort() + "/v1/counters/fast/increments"))
+              URI.create("http://localhost:" + tally.node().httpPort() + "/v1/counters/fast/increments"))
           .header("Content-Type", "application/json").header("Prefer", "respond-async")
           .POST(HttpRequest.BodyPublishers.ofString("{\"delta\":2}")).build(), HttpResponse.BodyHandlers.ofString());
       assertThat(response.statusCode()).isEqualTo(202);
       assertThat(response.headers().firstValue("Preference-Applied")).hasValue("respond-async");
       assertThat(response.body()).contains("\"position\":null").contains("\"durable\":false");
     }
-    TallyClient.Response durable = client.post("/v1/counters/fast/increments", "{\"delta\":1}");
+    TallyClient.Response durable = tally.client().post("/v1/counters/fast/increments", "{\"delta\":1}");
     assertThat(durable.body().get("durable").booleanValue()).isTrue();
     assertThat(durable.body().get("position").isTextual()).isTrue();
-    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(client.counter("fast")[0]).isEqualTo(101));
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(tally.client().counter("fast")[0]).isEqualTo(101));
   }
 
   /** Issue 12, item 10: each shard holds at most 2^63-1, their sum more; it used to answer 500. */
   @Test
   void shardsWhoseSumPassesALongAreAddedExactly() throws Exception {
-    assertThat(client.post("/v1/counters/huge/shards", "{\"shards\":4}").status()).isEqualTo(202);
+    assertThat(tally.client().post("/v1/counters/huge/shards", "{\"shards\":4}").status()).isEqualTo(202);
     try (KafkaProducer<String, byte[]> producer = plainProducer()) {
       IncrementEventSerde serde = new IncrementEventSerde();
       for (String shardKey : List.of("huge", "huge#1", "huge#2")) {
@@ -252,7 +234,7 @@ class CountingIT {
     }
     BigInteger increments = BigInteger.valueOf(Long.MAX_VALUE).multiply(BigInteger.valueOf(3));
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-      TallyClient.Response response = client.get("/v1/counters/huge");
+      TallyClient.Response response = tally.client().get("/v1/counters/huge");
       assertThat(response.status()).as(response.body().toString()).isEqualTo(200);
       assertThat(response.body().get("increments").bigIntegerValue()).isEqualTo(increments);
       assertThat(response.body().get("decrements").bigIntegerValue()).isEqualTo(BigInteger.valueOf(5));
@@ -262,42 +244,42 @@ class CountingIT {
 
   @Test
   void badHttpInputIsA400AndCountsNothing() {
-    assertThat(client.post("/v1/counters/solo/increments", "{\"delta\":2}").status()).isEqualTo(202);
+    assertThat(tally.client().post("/v1/counters/solo/increments", "{\"delta\":2}").status()).isEqualTo(202);
 
-    assertThat(client.post("/v1/counters/solo/increments", "{\"delta\":\"two\"}").status()).isEqualTo(400);
-    assertThat(client.post("/v1/counters/solo/increments", "{not json").status()).isEqualTo(400);
-    assertThat(client.post("/v1/counters/so%20lo/increments", "{}").status()).isEqualTo(400);
-    assertThat(client.post("/v1/events", "[{\"counter\":\"solo\",\"delta\":1.5}]").status()).isEqualTo(400);
-    TallyClient internal = new TallyClient(node.internalPort());
+    assertThat(tally.client().post("/v1/counters/solo/increments", "{\"delta\":\"two\"}").status()).isEqualTo(400);
+    assertThat(tally.client().post("/v1/counters/solo/increments", "{not json").status()).isEqualTo(400);
+    assertThat(tally.client().post("/v1/counters/so%20lo/increments", "{}").status()).isEqualTo(400);
+    assertThat(tally.client().post("/v1/events", "[{\"counter\":\"solo\",\"delta\":1.5}]").status()).isEqualTo(400);
+    TallyClient internal = new TallyClient(tally.node().internalPort());
     assertThat(internal.post("/internal/v1/fetch", "{}").status()).isEqualTo(400);
     assertThat(internal.post("/internal/v1/fetch", "{\"reads\":[{\"store\":\"nope\",\"key\":\"solo\"}]}")
         .status()).isEqualTo(400);
-    assertThat(client.post("/internal/v1/fetch", "{}").status()).as("never on the public port").isEqualTo(404);
+    assertThat(tally.client().post("/internal/v1/fetch", "{}").status()).as("never on the public port").isEqualTo(404);
     assertThat(internal.get("/v1/counters/solo").status()).as("nor the public routes on the internal one")
         .isEqualTo(404);
-    TallyClient.Response tooLong = client.get("/v1/counters/" + "x".repeat(201));
+    TallyClient.Response tooLong = tally.client().get("/v1/counters/" + "x".repeat(201));
     assertThat(tooLong.status()).isEqualTo(400);
     assertThat(tooLong.body().get("error").textValue()).contains("at most 200");
-    TallyClient.Response partial = client.post("/v1/events",
+    TallyClient.Response partial = tally.client().post("/v1/events",
         "{\"counter\":\"solo\",\"delta\":3}\n{\"counter\":\"solo\",\"delta\":1,\"eventTime\":\"soon\"}\n");
     assertThat(partial.status()).isEqualTo(202);
     assertThat(partial.body().get("rejected").intValue()).isEqualTo(1);
     assertThat(partial.body().get("errors").get(0).get("index").intValue()).isEqualTo(1);
     // Issue 12, item 15: a line with two objects once counted the first and dropped the second.
-    TallyClient.Response twoOnALine = client.post("/v1/events",
+    TallyClient.Response twoOnALine = tally.client().post("/v1/events",
         "{\"counter\":\"solo\",\"delta\":7} {\"counter\":\"solo\",\"delta\":8}\n");
     assertThat(twoOnALine.status()).isEqualTo(400);
     assertThat(twoOnALine.body().get("rejected").intValue()).isEqualTo(1);
 
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-        assertThat(client.counter("solo")).containsExactly(5, 5, 0));
+        assertThat(tally.client().counter("solo")).containsExactly(5, 5, 0));
   }
 
   @Test
   void theLoadGeneratorsAcknowledgedEventsAreAllCounted() {
     LoadGenerator generator;
     try (TallyProducer producer = new TallyProducer(
-            Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, node.bootstrapServers()), TallyConfig.INCREMENTS_TOPIC,
+            Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, tally.node().bootstrapServers()), TallyConfig.INCREMENTS_TOPIC,
             counter -> 1);
         Coalescer coalescer = new Coalescer(producer, Coalescer.DEFAULT_INTERVAL)) {
       generator = new LoadGenerator(coalescer, java.time.Clock.systemUTC());
@@ -308,9 +290,9 @@ class CountingIT {
     assertThat(generator.failed()).isZero();
     assertThat(generator.acknowledged()).isEqualTo(generator.sent()).isGreaterThan(8_000);
     await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
-      long total = client.counter("hot")[0];
+      long total = tally.client().counter("hot")[0];
       for (int i = 0; i < 10; i++) {
-        total += client.counter("load:" + i)[0];
+        total += tally.client().counter("load:" + i)[0];
       }
       assertThat(total).isEqualTo(generator.acknowledged());
     });
@@ -322,39 +304,39 @@ class CountingIT {
    */
   @Test
   void writesRetriedWithTheirEventIdCountOnce() throws Exception {
-    assertThat(client.post("/v1/counters/orders/shards", "{\"shards\":16}").status()).isEqualTo(202);
+    assertThat(tally.client().post("/v1/counters/orders/shards", "{\"shards\":16}").status()).isEqualTo(202);
     await().atMost(Duration.ofSeconds(30))
-        .until(() -> client.get("/v1/counters/orders").body().get("shards").intValue() == 16);
+        .until(() -> tally.client().get("/v1/counters/orders").body().get("shards").intValue() == 16);
     for (int attempt = 0; attempt < 3; attempt++) {
-      assertThat(client.post("/v1/counters/orders/increments", "{\"delta\":5,\"eventId\":\"order-1\"}").status())
+      assertThat(tally.client().post("/v1/counters/orders/increments", "{\"delta\":5,\"eventId\":\"order-1\"}").status())
           .isEqualTo(202);
       StringBuilder batch = new StringBuilder();
       for (int i = 0; i < 20; i++) {
         batch.append("{\"counter\":\"orders\",\"delta\":1,\"eventId\":\"line-").append(i).append("\"}\n");
       }
-      assertThat(client.post("/v1/events", batch.toString()).status()).isEqualTo(202);
+      assertThat(tally.client().post("/v1/events", batch.toString()).status()).isEqualTo(202);
     }
     // Without ids, every attempt counts.
     for (int attempt = 0; attempt < 3; attempt++) {
-      client.post("/v1/counters/orders/increments", "{\"delta\":100}");
+      tally.client().post("/v1/counters/orders/increments", "{\"delta\":100}");
     }
 
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-        assertThat(client.counter("orders")[0]).isEqualTo(5 + 20 + 300));
-    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(client.text("/metrics"))
+        assertThat(tally.client().counter("orders")[0]).isEqualTo(5 + 20 + 300));
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(tally.client().text("/metrics"))
         .containsPattern("kafka_stream_tally_duplicates_total\\{[^}]*} [1-9]"));
   }
 
   @Test
   void aCounterThatNeverMovedIsZero() {
-    assertThat(client.counter("never-seen")).containsExactly(0, 0, 0);
-    assertThat(client.get("/health/ready").status()).isEqualTo(200);
-    assertThat(client.get("/v1/nowhere").status()).isEqualTo(404);
+    assertThat(tally.client().counter("never-seen")).containsExactly(0, 0, 0);
+    assertThat(tally.client().get("/health/ready").status()).isEqualTo(200);
+    assertThat(tally.client().get("/v1/nowhere").status()).isEqualTo(404);
   }
 
   private static KafkaProducer<String, byte[]> plainProducer() {
     return new KafkaProducer<>(Map.of(
-        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, node.bootstrapServers(),
+        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, tally.node().bootstrapServers(),
         ProducerConfig.ACKS_CONFIG, "all",
         ProducerConfig.LINGER_MS_CONFIG, 5), new StringSerializer(), new ByteArraySerializer());
   }
@@ -363,7 +345,7 @@ class CountingIT {
   private static List<ConsumerRecord<byte[], byte[]>> readAll(String topic) {
     List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
     try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, node.bootstrapServers(),
+        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, tally.node().bootstrapServers(),
         ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
         new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()

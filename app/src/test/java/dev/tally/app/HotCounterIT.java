@@ -10,7 +10,6 @@ import dev.tally.schemas.ShardConfig;
 import dev.tally.schemas.ShardConfigSerde;
 import dev.tally.topology.TallyConfig;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -23,10 +22,8 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * One counter well over the hot threshold for 30 s among 1,000 quiet ones, written by a TallyProducer
@@ -38,33 +35,18 @@ class HotCounterIT {
   private static final double THRESHOLD = 1_000; // events/s per shard, low so that CI can exceed it
   private static final int HOT_RATE = 4_000;
 
-  @TempDir
-  static Path dataDir;
-  private static TallyNode node;
-  private static TallyClient client;
-
-  @BeforeAll
-  static void start() {
-    node = TallyNode.start(TestNodes.withTopology(TestNodes.embedded(dataDir, "hot-counter-it", 6, 2),
-        TallyConfig.defaults().withHotEventsPerSecond(THRESHOLD)));
-    client = new TallyClient(node.httpPort()).awaitReady();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (node != null) {
-      node.close();
-    }
-  }
+  @RegisterExtension
+  static final RunningNode tally = new RunningNode(dataDir -> TestNodes.withTopology(
+      TestNodes.embedded(dataDir, "hot-counter-it", 6, 2), TallyConfig.defaults().withHotEventsPerSecond(THRESHOLD)));
 
   @Test
   void aHotCounterGetsMoreShardsAndEveryTotalStaysExact() {
     long sentHot = 0;
     List<CompletableFuture<?>> sends = new ArrayList<>();
     try (ShardCounts shards = new ShardCounts(
-        Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, node.bootstrapServers()), TallyConfig.SHARD_CONFIG_TOPIC);
+        Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, tally.node().bootstrapServers()), TallyConfig.SHARD_CONFIG_TOPIC);
         TallyProducer producer = new TallyProducer(
-            Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, node.bootstrapServers()),
+            Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, tally.node().bootstrapServers()),
             TallyConfig.INCREMENTS_TOPIC, shards::of)) {
       for (int quiet = 0; quiet < 1_000; quiet++) {
         for (int i = 0; i < 3; i++) {
@@ -87,29 +69,29 @@ class HotCounterIT {
 
     long expectedHot = sentHot;
     await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
-        assertThat(client.get("/v1/counters/hot?fresh=true").body().get("total").longValue()).isEqualTo(expectedHot));
-    assertThat(client.get("/v1/counters/hot").body().get("shards").intValue()).isGreaterThanOrEqualTo(4);
+        assertThat(tally.client().get("/v1/counters/hot?fresh=true").body().get("total").longValue()).isEqualTo(expectedHot));
+    assertThat(tally.client().get("/v1/counters/hot").body().get("shards").intValue()).isGreaterThanOrEqualTo(4);
     for (int quiet = 0; quiet < 1_000; quiet++) {
-      assertThat(client.counter("quiet:" + quiet)).as("quiet:" + quiet).containsExactly(3, 3, 0);
+      assertThat(tally.client().counter("quiet:" + quiet)).as("quiet:" + quiet).containsExactly(3, 3, 0);
     }
-    assertThat(client.get("/v1/counters/quiet:1").body().get("shards").intValue()).isEqualTo(1);
-    assertThat(client.get("/v1/counters/hot/last?window=PT5M").body().get("count").longValue())
+    assertThat(tally.client().get("/v1/counters/quiet:1").body().get("shards").intValue()).isEqualTo(1);
+    assertThat(tally.client().get("/v1/counters/hot/last?window=PT5M").body().get("count").longValue())
         .as("windows merge the shards too").isEqualTo(expectedHot);
   }
 
   @Test
   void anOperatorCanPinShardsButNeverLowerThem() {
-    TallyClient.Response pinned = client.post("/v1/counters/launch/shards", "{\"shards\":16}");
+    TallyClient.Response pinned = tally.client().post("/v1/counters/launch/shards", "{\"shards\":16}");
     assertThat(pinned.status()).isEqualTo(202);
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-        assertThat(client.get("/v1/counters/launch").body().get("shards").intValue()).isEqualTo(16));
+        assertThat(tally.client().get("/v1/counters/launch").body().get("shards").intValue()).isEqualTo(16));
 
-    TallyClient.Response lower = client.post("/v1/counters/launch/shards", "{\"shards\":4}");
+    TallyClient.Response lower = tally.client().post("/v1/counters/launch/shards", "{\"shards\":4}");
     assertThat(lower.status()).isEqualTo(400);
     assertThat(lower.body().get("error").textValue()).contains("never shrink");
-    assertThat(client.post("/v1/counters/launch/shards", "{\"shards\":5}").status()).isEqualTo(400);
+    assertThat(tally.client().post("/v1/counters/launch/shards", "{\"shards\":5}").status()).isEqualTo(400);
     // Issue 12, item 15: 64.9 once pinned 64.
-    assertThat(client.post("/v1/counters/launch/shards", "{\"shards\":64.9}").status()).isEqualTo(400);
+    assertThat(tally.client().post("/v1/counters/launch/shards", "{\"shards\":64.9}").status()).isEqualTo(400);
   }
 
   /**
@@ -122,7 +104,7 @@ class HotCounterIT {
         .setEventsPerSecond(0.0).setDecidedAt(Instant.now()).build();
     byte[] encodedBad = new ShardConfigSerde().serializer().serialize(TallyConfig.SHARD_CONFIG_TOPIC, bad);
     try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
-        Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, node.bootstrapServers()),
+        Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, tally.node().bootstrapServers()),
         new StringSerializer(), new ByteArraySerializer())) {
       producer.send(new ProducerRecord<>(TallyConfig.SHARD_CONFIG_TOPIC, "odd", "not avro".getBytes(StandardCharsets.UTF_8)));
       producer.send(new ProducerRecord<>(TallyConfig.SHARD_CONFIG_TOPIC, "odd", encodedBad));
@@ -130,12 +112,12 @@ class HotCounterIT {
     }
     // Coalesced writes (no eventId) of the very counter.
     for (int i = 0; i < 20; i++) {
-      assertThat(client.post("/v1/counters/odd/increments", "{}").status()).isEqualTo(202);
+      assertThat(tally.client().post("/v1/counters/odd/increments", "{}").status()).isEqualTo(202);
     }
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-      assertThat(client.counter("odd")[0]).isEqualTo(20);
-      assertThat(client.get("/v1/counters/odd").body().get("shards").intValue()).isEqualTo(1);
-      assertThat(client.get("/health/ready").status()).isEqualTo(200);
+      assertThat(tally.client().counter("odd")[0]).isEqualTo(20);
+      assertThat(tally.client().get("/v1/counters/odd").body().get("shards").intValue()).isEqualTo(1);
+      assertThat(tally.client().get("/health/ready").status()).isEqualTo(200);
     });
   }
 

@@ -12,7 +12,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -21,16 +20,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.Supplier;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Issue 12: a seeded loop of 10,000 requests over every route, with well-formed and malformed bodies,
- * parameters, ids, content types and sizes, against a running node. No answer is a 500 (or any 5xx),
+ * parameters, ids, content types and sizes, against a running tally.node(). No answer is a 500 (or any 5xx),
  * none takes 5 s, the heap stays bounded, and afterwards each tracked counter holds exactly what its
  * well-formed events add up to. Malformed writes only ever name counters outside the tracked ones
  * ({@code fz:*}), so one the rules happen to accept cannot disturb the check.
@@ -51,11 +48,6 @@ class HttpFuzzIT {
       "{\"eventTime\":\"+999999999-12-31T00:00:00Z\"}", "{\"delta\":[1]}", "{\"delta\":{}}", "\u0000\u0001",
       "{\"counter\":\"elsewhere\"}", "[".repeat(5_000), "{\"a\":".repeat(2_000));
 
-  @TempDir
-  static Path dataDir;
-  private static TallyNode node;
-  private static TallyClient client;
-
   private final Random random = new Random(20261130);
   private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(2)).build();
@@ -65,18 +57,8 @@ class HttpFuzzIT {
   private final List<String> tokens = new ArrayList<>();
   private final Map<String, Integer> byRoute = new HashMap<>();
 
-  @BeforeAll
-  static void start() {
-    node = TallyNode.start(TestNodes.embedded(dataDir, "fuzz-it", 6, 2));
-    client = new TallyClient(node.httpPort()).awaitReady();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (node != null) {
-      node.close();
-    }
-  }
+  @RegisterExtension
+  static final RunningNode tally = RunningNode.embedded("fuzz-it", 6, 2);
 
   @Test
   void tenThousandRequestsNeverAnswer500NorHangAndCountOnlyWellFormedEvents() throws Exception {
@@ -114,7 +96,7 @@ class HttpFuzzIT {
 
     await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
       for (int c = 0; c < TRACKED; c++) {
-        assertThat(client.counter("fz:" + c)[0]).as("fz:" + c).isEqualTo(expected[c]);
+        assertThat(tally.client().counter("fz:" + c)[0]).as("fz:" + c).isEqualTo(expected[c]);
       }
     });
   }
@@ -344,12 +326,12 @@ class HttpFuzzIT {
   /** The same request to the internal port, where the other instances call. */
   private static HttpRequest internal(HttpRequest request) {
     return HttpRequest.newBuilder(request, (name, value) -> true)
-        .uri(URI.create(request.uri().toString().replace(":" + node.httpPort() + "/", ":" + node.internalPort() + "/")))
+        .uri(URI.create(request.uri().toString().replace(":" + tally.node().httpPort() + "/", ":" + tally.node().internalPort() + "/")))
         .build();
   }
 
   private static String base() {
-    return "http://localhost:" + node.httpPort();
+    return "http://localhost:" + tally.node().httpPort();
   }
 
   private <T> T pick(List<T> options) {

@@ -23,13 +23,12 @@ import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.GZIPOutputStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** Issue 15, item 1: {@code tally import} against a real broker and a running node. */
+/** Issue 15, item 1: {@code tally import} against a real broker and a running tally.node(). */
 class ImportIT {
 
   private static final int COUNTERS = 1_000;
@@ -38,21 +37,9 @@ class ImportIT {
 
   @TempDir
   static Path dir;
-  private static TallyNode node;
-  private static TallyClient client;
 
-  @BeforeAll
-  static void start() {
-    node = TallyNode.start(TestNodes.embedded(dir.resolve("node"), "import-it", 6, 2));
-    client = new TallyClient(node.httpPort()).awaitReady();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (node != null) {
-      node.close();
-    }
-  }
+  @RegisterExtension
+  static final RunningNode tally = RunningNode.embedded("import-it", 6, 2);
 
   @Test
   void aMillionEventsFromAGzippedFileAreCountedAndBadLinesRejected() throws Exception {
@@ -91,13 +78,13 @@ class ImportIT {
     // The token: a read that waits for it (503 while the stores are behind) answers with the whole import.
     TallyClient.Response[] after = new TallyClient.Response[1];
     await().atMost(Duration.ofMinutes(3)).until(() -> {
-      after[0] = client.get("/v1/counters/imp:7?after=" + position.group(1));
+      after[0] = tally.client().get("/v1/counters/imp:7?after=" + position.group(1));
       return after[0].status() == 200;
     });
     assertThat(after[0].body().get("total").longValue()).isEqualTo(expected[7]);
     await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
       for (int counter = 0; counter < COUNTERS; counter++) {
-        assertThat(client.counter("imp:" + counter)[0]).as("imp:%d", counter).isEqualTo(expected[counter]);
+        assertThat(tally.client().counter("imp:" + counter)[0]).as("imp:%d", counter).isEqualTo(expected[counter]);
       }
     });
   }
@@ -122,7 +109,7 @@ class ImportIT {
       expected += line;
     }
     long total = expected;
-    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(client.counter("resumed")[0]).isEqualTo(total));
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(tally.client().counter("resumed")[0]).isEqualTo(total));
     assertThat(Files.readString(Path.of(file + ".progress")).strip()).isEqualTo("1001");
   }
 
@@ -176,7 +163,7 @@ class ImportIT {
     assertThat(run.exit()).isZero();
     assertThat(run.out()).containsPattern("[\\d,]+ events are older than counts-1m keeps");
     long sum = total;
-    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(client.counter("hist")[0]).isEqualTo(sum));
+    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(tally.client().counter("hist")[0]).isEqualTo(sum));
     Map<Long, Long> hours = series("PT1H", now - Duration.ofDays(31).toMillis(), now);
     assertThat(hours).isEqualTo(perHour);
     // The minute tier keeps 7 days: compare the minutes from 6 days back (two reads of at most 10,000).
@@ -188,7 +175,7 @@ class ImportIT {
 
   /** The non-empty buckets of {@code size} starting in [from, to), by start. */
   private static Map<Long, Long> series(String size, long from, long to) {
-    TallyClient.Response response = client.get("/v1/counters/hist/windows?size=" + size + "&from="
+    TallyClient.Response response = tally.client().get("/v1/counters/hist/windows?size=" + size + "&from="
         + Instant.ofEpochMilli(from) + "&to=" + Instant.ofEpochMilli(to));
     assertThat(response.status()).as(response.body().toString()).isEqualTo(200);
     Map<Long, Long> buckets = new TreeMap<>();
@@ -211,7 +198,7 @@ class ImportIT {
       args[0] = "import";
       args[1] = file;
       args[2] = "--bootstrap-servers";
-      args[3] = node.bootstrapServers();
+      args[3] = tally.node().bootstrapServers();
       System.arraycopy(options, 0, args, 4, options.length);
       int exit = new CommandLine(new TallyCommand()).execute(args);
       return new Run(exit, captured.toString(StandardCharsets.UTF_8));

@@ -12,7 +12,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -21,10 +20,9 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 16, item 4: {@code GET /openapi.json} covers exactly the routes the server registers, and real
@@ -35,28 +33,19 @@ class OpenApiIT {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Set<String> METHODS = Set.of("get", "post", "put", "delete", "patch");
 
-  @TempDir
-  static Path dataDir;
-  private static TallyNode node;
   private static JsonNode document;
   private final HttpClient http = HttpClient.newHttpClient();
 
+  @RegisterExtension
+  static final RunningNode tally = RunningNode.embedded("openapi-it", 3, 1);
+
   @BeforeAll
   static void start() throws Exception {
-    node = TallyNode.start(TestNodes.embedded(dataDir, "openapi-it", 3, 1));
-    new TallyClient(node.httpPort()).awaitReady();
     HttpResponse<String> answer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-        URI.create("http://localhost:" + node.httpPort() + "/openapi.json")).build(), HttpResponse.BodyHandlers.ofString());
+        URI.create("http://localhost:" + tally.node().httpPort() + "/openapi.json")).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(answer.statusCode()).isEqualTo(200);
     assertThat(answer.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type).startsWith("application/json"));
     document = JSON.readTree(answer.body());
-  }
-
-  @AfterAll
-  static void stop() {
-    if (node != null) {
-      node.close();
-    }
   }
 
   @Test
@@ -67,8 +56,8 @@ class OpenApiIT {
         documented.add(method.toUpperCase() + " " + path.getKey());
       }
     }));
-    assertThat(node.httpRoutes()).isNotEmpty().doesNotHaveDuplicates();
-    assertThat(documented).containsExactlyInAnyOrderElementsOf(node.httpRoutes());
+    assertThat(tally.node().httpRoutes()).isNotEmpty().doesNotHaveDuplicates();
+    assertThat(documented).containsExactlyInAnyOrderElementsOf(tally.node().httpRoutes());
     document.path("paths").fields().forEachRemaining(path -> path.getValue().fields().forEachRemaining(operation -> {
       assertThat(operation.getValue().path("operationId").isTextual()).as(path.getKey()).isTrue();
       assertThat(operation.getValue().path("responses").size()).as(path.getKey()).isPositive();
@@ -119,7 +108,7 @@ class OpenApiIT {
   /** Sends the request, expects {@code status}, and validates the body against the document's schema. */
   private HttpResponse<String> check(String method, String route, String path, String body, Map<String, String> headers,
       int status) throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + node.httpPort() + path))
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + tally.node().httpPort() + path))
         .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
     headers.forEach(request::header);
     HttpResponse<String> answer = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
