@@ -15,17 +15,17 @@ import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /** Creates Tally's topics if they do not exist yet; existing topics are left as they are. */
-final class TallyTopics {
+public final class TallyTopics {
 
   private TallyTopics() {}
 
   /**
-   * Replication is left to the cluster's {@code default.replication.factor} (1 on the embedded broker).
-   * The increments topic stamps records with the broker's clock ({@code LogAppendTime}): a record's
+   * Each topic gets {@code replicationFactor} replicas and a majority of them as its
+   * {@code min.insync.replicas}. The increments topic stamps records with the broker's clock ({@code LogAppendTime}): a record's
    * timestamp bounds how far its event time may lead and how far it moves stream time, so no
    * producer's clock, fast or not, decides that.
    */
-  static void ensure(Admin admin, TallyConfig config, int partitions, int replicationFactor) {
+  public static void ensure(Admin admin, TallyConfig config, int partitions, int replicationFactor) {
     Optional<Short> replicas = Optional.of((short) replicationFactor);
     String minInSync = Integer.toString(NodeSettings.minInSyncReplicas(replicationFactor));
     create(admin, List.of(

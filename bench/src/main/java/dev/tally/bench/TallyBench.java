@@ -7,6 +7,7 @@ import dev.tally.app.NodeSettings;
 import dev.tally.app.Ports;
 import dev.tally.app.TallyCommand;
 import dev.tally.app.TallyNode;
+import dev.tally.app.TallyTopics;
 import dev.tally.ingest.Coalescer;
 import dev.tally.ingest.EventSender;
 import dev.tally.ingest.TallyProducer;
@@ -57,7 +58,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -204,12 +204,7 @@ public final class TallyBench {
   private void importAndReplay(double produce, double consume) throws Exception {
     long hour = Duration.ofHours(1).toMillis();
     try (Admin admin = admin()) {
-      Map<String, String> appendTime = Map.of(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime");
-      admin.createTopics(List.of(
-          new NewTopic(TallyConfig.INCREMENTS_TOPIC, PARTITIONS, (short) 1).configs(appendTime),
-          new NewTopic(TallyConfig.BACKFILL_TOPIC, PARTITIONS, (short) 1).configs(appendTime),
-          new NewTopic(TallyConfig.SHARD_CONFIG_TOPIC, 1, (short) 1)
-              .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)))).all().get();
+      TallyTopics.ensure(admin, TallyConfig.defaults(), PARTITIONS, 1);
     }
     Path file = work.resolve("import.ndjson");
     Workload.Generator generator = Workload.ZIPF.generator(7);
