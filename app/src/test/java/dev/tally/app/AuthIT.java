@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tally.api.PeerSecret;
 import dev.tally.schemas.Limits;
 import dev.tally.topology.TallyConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -14,10 +16,8 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 14, items 1 and 4: with a tokens file, every public route but health and metrics needs a bearer
@@ -29,30 +29,26 @@ class AuthIT {
   private static final int RATE_LIMIT = 5;
   private static final String PEER_SECRET = "s3cret-shared-by-peers";
 
-  @TempDir
-  static Path dataDir;
-  private static TallyNode node;
   private static final HttpClient http = HttpClient.newHttpClient();
 
-  @BeforeAll
-  static void start() throws Exception {
-    Path tokens = Files.writeString(dataDir.resolve("tokens"), """
-        # role per token
-        r-token read
-        w-token write
-        a-token admin,read
-        """);
-    node = TallyNode.start(new NodeSettings(Optional.empty(), 0, "localhost", 0, 0, "127.0.0.1", Optional.of(tokens),
-        dataDir.resolve("node"), 3, 1, "auth-it-" + UUID.randomUUID(), "exactly_once_v2", 1, TallyConfig.defaults(), 0, Map.of(),
-        RATE_LIMIT,
-        Optional.of(Files.writeString(dataDir.resolve("peer-secret"), PEER_SECRET + "\n")), Map.of(), Limits.DEFAULTS));
-    new TallyClient(node.httpPort()).awaitReady();
-  }
+  @RegisterExtension
+  static final RunningNode tally = new RunningNode(AuthIT::settings);
 
-  @AfterAll
-  static void stop() {
-    if (node != null) {
-      node.close();
+  /** Tokens of each role and a peer secret, in files of {@code dataDir}. */
+  private static NodeSettings settings(Path dataDir) {
+    try {
+      Path tokens = Files.writeString(dataDir.resolve("tokens"), """
+          # role per token
+          r-token read
+          w-token write
+          a-token admin,read
+          """);
+      return new NodeSettings(Optional.empty(), 0, "localhost", 0, 0, "127.0.0.1", Optional.of(tokens),
+          dataDir.resolve("node"), 3, 1, "auth-it-" + UUID.randomUUID(), "exactly_once_v2", 1, TallyConfig.defaults(), 0,
+          Map.of(), RATE_LIMIT, Optional.of(Files.writeString(dataDir.resolve("peer-secret"), PEER_SECRET + "\n")),
+          Map.of(), Limits.DEFAULTS);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 
@@ -61,7 +57,7 @@ class AuthIT {
   void internalEndpointsNeedThePeerSecret() throws Exception {
     for (String secret : new String[] {null, "s3cret-shared-by-peerz", "a-token"}) {
       HttpRequest.Builder request = HttpRequest.newBuilder(
-          URI.create("http://localhost:" + node.internalPort() + "/internal/v1/state"));
+          URI.create("http://localhost:" + tally.node().internalPort() + "/internal/v1/state"));
       if (secret != null) {
         request.header(PeerSecret.HEADER, secret).header("Authorization", "Bearer " + secret);
       }
@@ -70,7 +66,7 @@ class AuthIT {
       assertThat(response.body()).contains(PeerSecret.HEADER).doesNotContain(PEER_SECRET);
     }
     HttpResponse<String> peer = http.send(HttpRequest.newBuilder(
-            URI.create("http://localhost:" + node.internalPort() + "/internal/v1/state"))
+            URI.create("http://localhost:" + tally.node().internalPort() + "/internal/v1/state"))
         .header(PeerSecret.HEADER, PEER_SECRET).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(peer.statusCode()).isEqualTo(200);
     assertThat(peer.body()).contains("RUNNING");
@@ -126,7 +122,7 @@ class AuthIT {
   }
 
   private static HttpResponse<String> send(String method, String path, String body, String token) throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort() + path))
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + tally.node().httpPort() + path))
         .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
     if (token != null) {
       request.header("Authorization", "Bearer " + token);

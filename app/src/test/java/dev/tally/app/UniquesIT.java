@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -15,10 +14,9 @@ import java.util.Random;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,17 +30,13 @@ class UniquesIT {
   private static final int EVENTS = 200_000;
   private static final int COUNTERS = 50;
 
-  @TempDir
-  static Path dataDir;
-  private static TallyNode node;
-  private static TallyClient client;
   private static final List<Object[]> events = new ArrayList<>(); // {counter, eventTime, item}
+
+  @RegisterExtension
+  static final RunningNode tally = RunningNode.embedded("uniques-it", 3, 2);
 
   @BeforeAll
   static void start() {
-    node = TallyNode.start(TestNodes.embedded(dataDir, "uniques-it", 3, 2));
-    client = new TallyClient(node.httpPort()).awaitReady();
-
     Random random = new Random(50_000);
     long now = System.currentTimeMillis();
     long start = now - Duration.ofDays(7).toMillis();
@@ -55,31 +49,24 @@ class UniquesIT {
       events.add(new Object[] {counter, eventTime, item});
       batch.append(String.format("{\"counter\":\"%s\",\"eventTime\":%d,\"item\":\"%s\"}%n", counter, eventTime, item));
       if ((i + 1) % 10_000 == 0) {
-        assertThat(client.post("/v1/events", batch.toString()).status()).isEqualTo(202);
+        assertThat(tally.client().post("/v1/events", batch.toString()).status()).isEqualTo(202);
         batch.setLength(0);
       }
     }
     await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
       long total = 0;
       for (int c = 1; c <= COUNTERS; c++) {
-        total += client.counter("article:" + c)[0];
+        total += tally.client().counter("article:" + c)[0];
       }
       assertThat(total).isEqualTo(EVENTS);
     });
-  }
-
-  @AfterAll
-  static void stop() {
-    if (node != null) {
-      node.close();
-    }
   }
 
   @Test
   void allTimeUniquesOfEveryCounterAreWithinBounds() {
     for (int c = 1; c <= COUNTERS; c++) {
       String counter = "article:" + c;
-      JsonNode body = client.get("/v1/counters/" + counter + "/uniques?confidence=3").body();
+      JsonNode body = tally.client().get("/v1/counters/" + counter + "/uniques?confidence=3").body();
       assertWithin(body, distinct(Set.of(counter), Long.MIN_VALUE, Long.MAX_VALUE));
     }
   }
@@ -87,7 +74,7 @@ class UniquesIT {
   @Test
   void windowedUniquesAreWithinBounds() {
     for (String window : List.of("PT1H", "PT6H", "P1D", "P3D", "P7D")) {
-      JsonNode body = client.get("/v1/counters/article:1/uniques?window=" + window + "&confidence=3").body();
+      JsonNode body = tally.client().get("/v1/counters/article:1/uniques?window=" + window + "&confidence=3").body();
       long from = Instant.parse(body.get("from").textValue()).toEpochMilli();
       long to = Instant.parse(body.get("to").textValue()).toEpochMilli();
       assertThat(to - from).isGreaterThanOrEqualTo(Duration.parse(window).toMillis());
@@ -107,7 +94,7 @@ class UniquesIT {
     JsonNode answer = null;
     for (int i = 0; i < nanos.length; i++) {
       long started = System.nanoTime();
-      TallyClient.Response response = client.post("/v1/uniques/union", body);
+      TallyClient.Response response = tally.client().post("/v1/uniques/union", body);
       nanos[i] = System.nanoTime() - started;
       assertThat(response.status()).isEqualTo(200);
       answer = response.body();
@@ -122,16 +109,16 @@ class UniquesIT {
 
   @Test
   void unionOfTwoCountersIsWithinBoundsAndBadInputIsA400() {
-    JsonNode answer = client.post("/v1/uniques/union", "{\"counters\":[\"article:1\",\"article:2\"]}").body();
+    JsonNode answer = tally.client().post("/v1/uniques/union", "{\"counters\":[\"article:1\",\"article:2\"]}").body();
     assertWithin(answer, distinct(Set.of("article:1", "article:2"), Long.MIN_VALUE, Long.MAX_VALUE));
 
-    assertThat(client.post("/v1/uniques/union", "{\"counters\":\"article:1\"}").status()).isEqualTo(400);
-    assertThat(client.post("/v1/uniques/union", "{\"counters\":[\"bad id\"]}").status()).isEqualTo(400);
+    assertThat(tally.client().post("/v1/uniques/union", "{\"counters\":\"article:1\"}").status()).isEqualTo(400);
+    assertThat(tally.client().post("/v1/uniques/union", "{\"counters\":[\"bad id\"]}").status()).isEqualTo(400);
     // Issue 12, item 15: an object as from once meant all time.
-    assertThat(client.post("/v1/uniques/union", "{\"counters\":[\"article:1\"],\"from\":{}}").status())
+    assertThat(tally.client().post("/v1/uniques/union", "{\"counters\":[\"article:1\"],\"from\":{}}").status())
         .isEqualTo(400);
-    assertThat(client.get("/v1/counters/article:1/uniques?confidence=4").status()).isEqualTo(400);
-    assertThat(client.get("/v1/counters/article:1/uniques?window=P500D").status()).isEqualTo(400);
+    assertThat(tally.client().get("/v1/counters/article:1/uniques?confidence=4").status()).isEqualTo(400);
+    assertThat(tally.client().get("/v1/counters/article:1/uniques?window=P500D").status()).isEqualTo(400);
   }
 
   private static void assertWithin(JsonNode body, int distinct) {

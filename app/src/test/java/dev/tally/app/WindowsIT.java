@@ -4,16 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Events with chosen event times over the last 3 hours, in time order, plus a few late ones: every
@@ -23,18 +21,14 @@ class WindowsIT {
 
   private static final String COUNTER = "article:windows";
 
-  @TempDir
-  static Path dataDir;
-  private static TallyNode node;
-  private static TallyClient client;
   private static final List<long[]> counted = new ArrayList<>(); // {eventTime, delta} that count in windows
   private static long expectedTotal;
 
+  @RegisterExtension
+  static final RunningNode tally = RunningNode.embedded("windows-it", 3, 1);
+
   @BeforeAll
   static void start() {
-    node = TallyNode.start(TestNodes.embedded(dataDir, "windows-it", 3, 1));
-    client = new TallyClient(node.httpPort()).awaitReady();
-
     Random random = new Random(3);
     long now = System.currentTimeMillis();
     long t = now - Duration.ofHours(3).toMillis();
@@ -56,23 +50,16 @@ class WindowsIT {
     }
     for (int from = 0; from < lines.size(); from += 2_000) {
       String batch = String.join("\n", lines.subList(from, Math.min(from + 2_000, lines.size())));
-      assertThat(client.post("/v1/events", batch).status()).isEqualTo(202);
+      assertThat(tally.client().post("/v1/events", batch).status()).isEqualTo(202);
     }
     await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
-        assertThat(client.counter(COUNTER)[0]).isEqualTo(expectedTotal));
-  }
-
-  @AfterAll
-  static void stop() {
-    if (node != null) {
-      node.close();
-    }
+        assertThat(tally.client().counter(COUNTER)[0]).isEqualTo(expectedTotal));
   }
 
   @Test
   void trailingWindowsEqualABruteForceCount() {
     for (String window : List.of("PT1S", "PT30S", "PT1M", "PT15M", "PT1H", "PT1H30M", "PT2H", "PT3H", "P1D")) {
-      TallyClient.Response response = client.get("/v1/counters/" + COUNTER + "/last?window=" + window);
+      TallyClient.Response response = tally.client().get("/v1/counters/" + COUNTER + "/last?window=" + window);
       assertThat(response.status()).as(window + " " + response.body()).isEqualTo(200);
       JsonNode body = response.body();
       Instant from = Instant.parse(body.get("from").textValue());
@@ -91,7 +78,7 @@ class WindowsIT {
   void hoppingWindowsEqualABruteForceCount() {
     Instant to = Instant.now();
     Instant from = to.minus(Duration.ofHours(3));
-    JsonNode body = client.get("/v1/counters/" + COUNTER + "/windows?size=PT1H&advance=PT5M&from=" + from
+    JsonNode body = tally.client().get("/v1/counters/" + COUNTER + "/windows?size=PT1H&advance=PT5M&from=" + from
         + "&to=" + to).body();
 
     assertThat(body.get("windows").size()).isBetween(35, 37);
@@ -106,7 +93,7 @@ class WindowsIT {
 
   @Test
   void minuteBucketsEqualABruteForceCount() {
-    JsonNode body = client.get("/v1/counters/" + COUNTER + "/windows?size=PT1M&from="
+    JsonNode body = tally.client().get("/v1/counters/" + COUNTER + "/windows?size=PT1M&from="
         + Instant.now().minus(Duration.ofMinutes(200))).body();
 
     assertThat(body.get("windows").size()).isBetween(199, 201);
@@ -120,7 +107,7 @@ class WindowsIT {
   @Test
   void lateEventsAreCountedInTheMetrics() {
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-      String metrics = client.text("/metrics");
+      String metrics = tally.client().text("/metrics");
       double late = metrics.lines().filter(line -> line.startsWith("kafka_stream_tally_late_total{"))
           .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
       assertThat(late).isEqualTo(5.0);
@@ -130,14 +117,14 @@ class WindowsIT {
   @Test
   void badWindowParametersAreA400() {
     String base = "/v1/counters/" + COUNTER;
-    assertThat(client.get(base + "/last?window=15m").status()).isEqualTo(400);
-    assertThat(client.get(base + "/last").status()).isEqualTo(400);
-    assertThat(client.get(base + "/last?window=P500D").status()).isEqualTo(400);
-    assertThat(client.get(base + "/windows?size=PT7M").status()).isEqualTo(400);
-    assertThat(client.get(base + "/windows?size=PT1H&advance=PT7M").status()).isEqualTo(400);
-    assertThat(client.get(base + "/windows?size=PT1M&from=2026-11-29T12:00:00Z&to=2026-11-29T11:00:00Z")
+    assertThat(tally.client().get(base + "/last?window=15m").status()).isEqualTo(400);
+    assertThat(tally.client().get(base + "/last").status()).isEqualTo(400);
+    assertThat(tally.client().get(base + "/last?window=P500D").status()).isEqualTo(400);
+    assertThat(tally.client().get(base + "/windows?size=PT7M").status()).isEqualTo(400);
+    assertThat(tally.client().get(base + "/windows?size=PT1H&advance=PT7M").status()).isEqualTo(400);
+    assertThat(tally.client().get(base + "/windows?size=PT1M&from=2026-11-29T12:00:00Z&to=2026-11-29T11:00:00Z")
         .status()).isEqualTo(400);
-    TallyClient.Response tooOld = client.get(base + "/windows?size=PT1S&from=" + Instant.now().minus(Duration.ofHours(3)));
+    TallyClient.Response tooOld = tally.client().get(base + "/windows?size=PT1S&from=" + Instant.now().minus(Duration.ofHours(3)));
     assertThat(tooOld.status()).isEqualTo(400);
     assertThat(tooOld.body().get("error").textValue()).contains("retention");
   }
@@ -155,11 +142,11 @@ class WindowsIT {
             + weekAgo.plus(Duration.ofMinutes(40)),
         base + "/windows?size=PT1H&advance=PT5M&from=" + Instant.now().minus(Duration.ofDays(398)).plusSeconds(60)
             + "&to=" + Instant.now().minus(Duration.ofDays(397)))) {
-      TallyClient.Response response = client.get(path);
+      TallyClient.Response response = tally.client().get(path);
       assertThat(response.status()).as(path + " " + response.body()).isEqualTo(400);
       assertThat(response.body().get("error").textValue()).contains("exactly");
     }
-    TallyClient.Response later = client.get(base + "/windows?size=PT1M&from=" + weekAgo.plus(Duration.ofHours(2))
+    TallyClient.Response later = tally.client().get(base + "/windows?size=PT1M&from=" + weekAgo.plus(Duration.ofHours(2))
         + "&to=" + weekAgo.plus(Duration.ofHours(3)));
     assertThat(later.status()).as(later.body().toString()).isEqualTo(200);
     assertThat(later.body().get("windows")).hasSize(60);
@@ -177,7 +164,7 @@ class WindowsIT {
         base + "/windows?size=PT1M&from=%2B999999999-12-31T00:00:00Z",
         base + "/uniques?window=PT9223372036854775807S",
         base + "/uniques?from=0&to=9223372036854775807")) {
-      TallyClient.Response response = client.get(path);
+      TallyClient.Response response = tally.client().get(path);
       assertThat(response.status()).as(path).isEqualTo(400);
       assertThat(response.body().get("error").textValue()).as(path).isNotBlank();
     }
@@ -191,12 +178,12 @@ class WindowsIT {
     for (int i = 0; i < 3_000; i++) {
       batch.append(String.format("{\"counter\":\"%s\",\"eventId\":\"e%d\"}%n", counter, i));
     }
-    assertThat(client.post("/v1/events", batch.toString()).status()).isEqualTo(202);
-    assertThat(client.post("/v1/counters/" + counter + "/increments", "{\"eventId\":\"last\"}").status())
+    assertThat(tally.client().post("/v1/events", batch.toString()).status()).isEqualTo(202);
+    assertThat(tally.client().post("/v1/counters/" + counter + "/increments", "{\"eventId\":\"last\"}").status())
         .isEqualTo(202);
 
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-      JsonNode rate = client.get("/v1/counters/" + counter + "/rate").body();
+      JsonNode rate = tally.client().get("/v1/counters/" + counter + "/rate").body();
       assertThat(rate.get("events").longValue()).as(rate.toString()).isEqualTo(3_001);
       assertThat(rate.get("perSecond").doubleValue()).isEqualTo(3_001 / 60.0);
     });
