@@ -71,8 +71,9 @@ public final class TallyNode implements AutoCloseable {
   private static final Duration READ_RETRY_BUDGET = Duration.ofSeconds(2);
   private static final Duration PEER_TIMEOUT = Duration.ofSeconds(1);
   /**
-   * How often Micrometer looks for Kafka metrics created since (per task, per store): each look walks
-   * every metric and copies sets per metric: over 100 MB of garbage each time on a node with two stream threads (a JFR allocation profile).
+   * How often Micrometer looks for Kafka metrics created since (per task, per store). Each look walks
+   * every metric and copies sets per metric: over 100 MB of garbage each time on a node with two
+   * stream threads, in a JFR allocation profile.
    */
   private static final Duration METRICS_REFRESH = Duration.ofSeconds(15);
   private static final Duration COPIES_REFRESH = Duration.ofMillis(250);
@@ -188,7 +189,7 @@ public final class TallyNode implements AutoCloseable {
       return thread;
     });
     started.push(metricsRefresh::shutdownNow);
-    // Kafka creates some metrics (Tally's own sensors among them) only once tasks run: look again now and then.
+    // Kafka creates some metrics (Tally's own sensors among them) only once tasks run: look again.
     KafkaStreamsMetrics streamsMetrics =
         new KafkaStreamsMetrics(streams, List.of(), metricsRefresh, METRICS_REFRESH);
     streamsMetrics.bindTo(metrics);

@@ -21,9 +21,9 @@ public final class TallyTopics {
 
   /**
    * Each topic gets {@code replicationFactor} replicas and a majority of them as its
-   * {@code min.insync.replicas}. The increments topic stamps records with the broker's clock ({@code LogAppendTime}): a record's
-   * timestamp bounds how far its event time may lead and how far it moves stream time, so no
-   * producer's clock, fast or not, decides that.
+   * {@code min.insync.replicas}. The increments topic stamps records with the broker's clock
+   * ({@code LogAppendTime}): a record's timestamp bounds how far its event time may lead and how far
+   * it moves stream time, so no producer's clock, fast or not, decides that.
    */
   public static void ensure(Admin admin, TallyConfig config, int partitions, int replicationFactor) {
     Optional<Short> replicas = Optional.of((short) replicationFactor);
