@@ -79,7 +79,8 @@ public final class ChaosRun {
   private final LongAdder wentBackwards = new LongAdder();
   /** Instances the settle phase found dead or with Streams in ERROR, and restarted. */
   private final List<String> livenessRestarts = new ArrayList<>();
-  private final List<String> readinessRestarts = new CopyOnWriteArrayList<>();
+  /** Instances not ready in time after a start, and started again (see {@link #awaitReady}). */
+  private final List<String> readinessRestarts = new ArrayList<>();
   private final AtomicBoolean running = new AtomicBoolean(true);
 
   private JavaProcess broker;

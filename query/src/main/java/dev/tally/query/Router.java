@@ -180,7 +180,6 @@ public final class Router {
     return CounterRate.top(all, limit);
   }
 
-  /** Every instance of the application, its state and the partitions it holds. */
   /** This instance's Kafka Streams state and input lag, summed over its stream threads' consumers. */
   public InstanceState localState() {
     double lag = 0;
@@ -200,6 +199,7 @@ public final class Router {
     return new InstanceState(local.streams().state().toString(), measured ? Math.round(lag) : -1);
   }
 
+  /** Every instance of the application, its state and input lag, and the partitions it holds. */
   public List<InstanceInfo> instances() {
     List<InstanceInfo> result = new ArrayList<>();
     for (StreamsMetadata metadata : local.streams().metadataForAllStreamsClients()) {
