@@ -38,8 +38,9 @@ class DashboardIT {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String COUNTER = "dash:home";
 
+  /** Chromium's profile and output. */
   @TempDir
-  static Path dataDir;
+  static Path scratch;
 
   @RegisterExtension
   static final RunningNode tally = RunningNode.embedded("dashboard-it", 3, 1);
@@ -183,10 +184,10 @@ class DashboardIT {
   private static String run(Path chromium, String... args) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(List.of(chromium.toString(), "--headless", "--no-sandbox", "--disable-gpu",
         "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--user-data-dir=" + Files.createTempDirectory(dataDir, "chromium"),
+        "--disable-sync", "--user-data-dir=" + Files.createTempDirectory(scratch, "chromium"),
         "--virtual-time-budget=10000"));
     command.addAll(List.of(args));
-    Path out = Files.createTempFile(dataDir, "chromium", ".out");
+    Path out = Files.createTempFile(scratch, "chromium", ".out");
     Process process = new ProcessBuilder(command).redirectOutput(out.toFile())
         .redirectError(ProcessBuilder.Redirect.DISCARD).start();
     if (!process.waitFor(90, TimeUnit.SECONDS)) {

@@ -52,6 +52,8 @@ final class RunningNode implements BeforeAllCallback, AfterAllCallback {
     if (node != null) {
       node.close();
     }
+    // Not ApplicationState.wipe, which stops at the first file it cannot delete: a test's cleanup
+    // deletes what it can and fails nothing.
     try (Stream<Path> files = Files.walk(dataDir)) {
       files.sorted(Comparator.reverseOrder()).forEach(file -> file.toFile().delete());
     }
