@@ -142,8 +142,11 @@ public final class TallyNode implements AutoCloseable {
     StoreCopies copies = new StoreCopies(() -> StoreCopies.lagsOf(streams), Clock.systemUTC());
     streams.setGlobalStateRestoreListener(copies);
     streams.setStandbyUpdateListener(copies);
-    streams.start();
     HostInfo self = new HostInfo(settings.host(), internalPort);
+    LocalStores local = new LocalStores(streams, copies, self, Clock.systemUTC(), config.incrementsPartitions());
+    // Where keys live changes only in a rebalance, which moves the client's state.
+    streams.setStateListener((next, previous) -> local.forgetMetadata());
+    streams.start();
     Admin watchAdmin = Admin.create(kafka);
     started.push(watchAdmin);
     ProgressWatch progress = new ProgressWatch(STALL_AFTER, System::currentTimeMillis);
@@ -175,7 +178,6 @@ public final class TallyNode implements AutoCloseable {
             .register(metrics).increment());
     IngestService ingest = new IngestService(coalescer, event -> producer.sendTo(config.backfillTopic(), event),
         Clock.systemUTC(), SEND_TIMEOUT, config, rateLimit, settings.limits());
-    LocalStores local = new LocalStores(streams, copies, self, Clock.systemUTC());
     Router router = new Router(local, new HttpPeerClient(config, PEER_TIMEOUT, peerSecret), READ_RETRY_BUDGET);
     CounterQueries queries = new CounterQueries(streams, router, config, Clock.systemUTC(), READ_RETRY_BUDGET,
         settings.limits().maxUnionCounters());

@@ -3,7 +3,9 @@ package dev.tally.query;
 import dev.tally.topology.CounterTopology;
 import dev.tally.topology.StoreNames;
 import dev.tally.topology.TopCounters;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -11,7 +13,9 @@ import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.KeyValue;
@@ -34,16 +38,29 @@ import org.apache.kafka.streams.state.WindowStoreIterator;
  */
 public final class LocalStores {
 
+  /** How long a partition's metadata is used before it is asked for again, at most. */
+  static final Duration METADATA_TTL = Duration.ofSeconds(1);
+
+  private record CachedMetadata(KeyQueryMetadata metadata, long readAtNanos) {}
+
   private final KafkaStreams streams;
   private final StoreCopies copies;
   private final HostInfo self;
   private final Clock clock;
+  private final int partitions;
+  /** Key metadata by store and partition (see {@link #metadata}). */
+  private final Map<String, CachedMetadata[]> metadataCache = new ConcurrentHashMap<>();
 
-  public LocalStores(KafkaStreams streams, StoreCopies copies, HostInfo self, Clock clock) {
+  /**
+   * @param partitions the partition count of the input topics, which the stores share; 0 if unknown,
+   *     and then every read asks Kafka Streams where its key lives
+   */
+  public LocalStores(KafkaStreams streams, StoreCopies copies, HostInfo self, Clock clock, int partitions) {
     this.streams = streams;
     this.copies = copies;
     this.self = self;
     this.clock = clock;
+    this.partitions = partitions;
   }
 
   public HostInfo self() {
@@ -54,8 +71,45 @@ public final class LocalStores {
     return streams;
   }
 
-  /** Where {@code key} of {@code store} lives: never null, maybe {@link KeyQueryMetadata#NOT_AVAILABLE}. */
+  /**
+   * Where {@code key} of {@code store} lives: never null, maybe {@link KeyQueryMetadata#NOT_AVAILABLE}.
+   *
+   * <p>What Kafka Streams answers depends on the key's partition only, and asking it costs a sixth of a
+   * local read (it looks up the store's source topics and copies its configuration each time). So the
+   * answer is kept per partition, for at most {@link #METADATA_TTL}, and dropped by
+   * {@link #forgetMetadata()} at every state change of Kafka Streams (a rebalance) and before the
+   * {@link Router} retries. A stale entry cannot make a copy answer that should not: each copy checks
+   * that it is active ({@link #fetch}), and a peer checks its own.
+   */
   KeyQueryMetadata metadata(String store, String key) {
+    if (partitions <= 0) {
+      return askMetadata(store, key);
+    }
+    int partition = partitionOf(key, partitions);
+    CachedMetadata[] byPartition = metadataCache.computeIfAbsent(store, name -> new CachedMetadata[partitions]);
+    CachedMetadata cached = byPartition[partition];
+    long now = System.nanoTime();
+    if (cached != null && now - cached.readAtNanos() < METADATA_TTL.toNanos()) {
+      return cached.metadata();
+    }
+    KeyQueryMetadata metadata = askMetadata(store, key);
+    if (Router.hasOwner(metadata) && metadata.partition() == partition) {
+      byPartition[partition] = new CachedMetadata(metadata, now);
+    }
+    return metadata;
+  }
+
+  /** The partition of {@code key}, as Kafka Streams' default partitioner places a String key. */
+  static int partitionOf(String key, int partitions) {
+    return Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % partitions;
+  }
+
+  /** Forgets every partition's metadata: the next read of each asks Kafka Streams again. */
+  public void forgetMetadata() {
+    metadataCache.clear();
+  }
+
+  private KeyQueryMetadata askMetadata(String store, String key) {
     try {
       KeyQueryMetadata metadata = streams.queryMetadataForKey(store, key, Serdes.String().serializer());
       return metadata == null ? KeyQueryMetadata.NOT_AVAILABLE : metadata;

@@ -62,6 +62,8 @@ public final class Router {
         throw new StateUnavailableException(pending.size() + " of " + reads.size()
             + " reads could not be answered within " + budget + ": " + problem);
       }
+      // State may have moved: the next round asks where each key lives afresh.
+      local.forgetMetadata();
       pause();
     }
   }
