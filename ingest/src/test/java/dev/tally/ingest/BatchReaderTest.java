@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 /** Issue 12, item 5: the limits of a batch hold while it is read, not after. */
@@ -46,6 +47,22 @@ class BatchReaderTest {
     assertThat(batch.events().get(0).get("counter").textValue()).isEqualTo("a");
     assertThat(batch.events().get(3).get("counter").textValue()).isEqualTo("d");
     assertThat(batch.rejections()).extracting(IngestService.Rejection::index).containsExactly(1, 2);
+  }
+
+  @Test
+  void linesEndAtEitherLineBreakAndMayBeLongerThanWhatIsReadAtATime() {
+    String item = "x".repeat(50_000);
+    byte[] text = ("{\"counter\":\"a\"}\r\n \t\r{\"counter\":\"b\",\"item\":\"" + item + "\"}\r{\"counter\":\"c\u00e9\"}\n"
+        + "\u0000\u0000\u0000{\n{\"counter\":\n").getBytes(StandardCharsets.UTF_8);
+    byte[] notUtf8 = {'{', '"', 'c', '"', ':', '"', (byte) 0xff, (byte) 0xfe, '"', '}', '\n'};
+    byte[] both = Arrays.copyOf(text, text.length + notUtf8.length);
+    System.arraycopy(notUtf8, 0, both, text.length, notUtf8.length);
+    BatchReader.Batch batch = reader.read(new ByteArrayInputStream(both));
+    assertThat(batch.events()).hasSize(6);
+    assertThat(batch.events().get(1).get("item").textValue()).isEqualTo(item);
+    assertThat(batch.events().get(2).get("counter").textValue()).isEqualTo("c\u00e9");
+    assertThat(batch.rejections()).extracting(IngestService.Rejection::index).containsExactly(3, 4, 5);
+    assertThat(batch.rejections()).allSatisfy(rejection -> assertThat(rejection.message()).startsWith("not valid JSON"));
   }
 
   @Test
