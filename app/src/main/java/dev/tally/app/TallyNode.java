@@ -17,6 +17,7 @@ import dev.tally.query.Router;
 import dev.tally.query.StoreCopies;
 import dev.tally.topology.CounterTopology;
 import dev.tally.topology.TallyConfig;
+import dev.tally.topology.TaskStores;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -129,7 +130,9 @@ public final class TallyNode implements AutoCloseable {
 
     int httpPort = settings.httpPort() == 0 ? Ports.free() : settings.httpPort();
     int internalPort = settings.internalPort() == 0 ? Ports.free() : settings.internalPort();
-    streams = new KafkaStreams(CounterTopology.build(config), streamsProperties(settings, kafka, httpPort, internalPort));
+    TaskStores taskStores = new TaskStores();
+    streams = new KafkaStreams(CounterTopology.build(config, taskStores),
+        streamsProperties(settings, kafka, httpPort, internalPort));
     streams.setUncaughtExceptionHandler(e -> {
       log.error("Kafka Streams thread failed; shutting the Streams client down", e);
       return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
@@ -143,7 +146,8 @@ public final class TallyNode implements AutoCloseable {
     streams.setGlobalStateRestoreListener(copies);
     streams.setStandbyUpdateListener(copies);
     HostInfo self = new HostInfo(settings.host(), internalPort);
-    LocalStores local = new LocalStores(streams, copies, self, Clock.systemUTC(), config.incrementsPartitions());
+    LocalStores local = new LocalStores(streams, copies, self, Clock.systemUTC(), config.incrementsPartitions(),
+        taskStores);
     // Where keys live changes only in a rebalance, which moves the client's state.
     streams.setStateListener((next, previous) -> local.forgetMetadata());
     streams.start();

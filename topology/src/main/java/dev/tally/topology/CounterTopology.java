@@ -76,6 +76,11 @@ public final class CounterTopology {
   private CounterTopology() {}
 
   public static Topology build(TallyConfig config) {
+    return build(config, new TaskStores());
+  }
+
+  /** The topology, whose write-back buffered stores register in {@code taskStores} while open. */
+  public static Topology build(TallyConfig config, TaskStores taskStores) {
     StreamsBuilder builder = new StreamsBuilder();
     // Every instance holds all shard counts, each counter's largest ever: producers, readers and the
     // detector consult them.
@@ -87,7 +92,6 @@ public final class CounterTopology {
     // The counting processor's stores, each behind a write-back buffer written down inside every commit.
     // (The stores "activity-pending", "rate-1m" and "shard-decisions" and the repartition topic
     // "activity" of earlier builds are gone: nothing reads their topics any more.)
-    TaskStores taskStores = new TaskStores();
     addHeadStore(builder, taskStores, StoreNames.COUNTER_TOTALS, config.tiers(), new PnCounterSerde(),
         BUFFER_MAX_KEYS, PnCounter::plus, UnaryOperator.identity());
     addHeadStore(builder, taskStores, StoreNames.UNIQUES_ALL, config.uniqueTiers(), new HllSketchSerde(),

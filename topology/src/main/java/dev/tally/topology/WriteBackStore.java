@@ -3,6 +3,8 @@ package dev.tally.topology;
 import java.io.File;
 import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.processor.StateStoreContext;
+import org.apache.kafka.streams.processor.internals.InternalProcessorContext;
+import org.apache.kafka.streams.processor.internals.Task;
 import org.apache.kafka.streams.query.Position;
 import org.apache.kafka.streams.query.PositionBound;
 import org.apache.kafka.streams.state.internals.WrappedStateStore;
@@ -41,6 +43,8 @@ abstract class WriteBackStore<S extends StateStore, K, V> extends WrappedStateSt
   /** The state directory of this store's task, once initialised. */
   protected File taskDir;
   private int partition;
+  /** Kafka Streams' own context of the task, whose type follows the task (a standby recycled to active). */
+  private InternalProcessorContext<?, ?> taskContext;
 
   WriteBackStore(S inner, TaskStores taskStores) {
     super(inner);
@@ -62,7 +66,18 @@ abstract class WriteBackStore<S extends StateStore, K, V> extends WrappedStateSt
     position.init(context);
     taskDir = context.stateDir();
     partition = context.taskId().partition();
-    taskStores.register(taskDir, this);
+    taskContext = context instanceof InternalProcessorContext<?, ?> internal ? internal : null;
+    taskStores.register(taskDir, partition, this);
+  }
+
+  /**
+   * Whether this copy belongs to an active task now: the task type of Kafka Streams' internal context
+   * (pinned with the version, as {@link #flushCache()} is), read at each call, since a standby task
+   * recycled into an active one keeps its stores.
+   */
+  boolean isActiveCopy() {
+    InternalProcessorContext<?, ?> context = taskContext;
+    return context != null && context.taskType() == Task.TaskType.ACTIVE;
   }
 
   /**
@@ -107,7 +122,7 @@ abstract class WriteBackStore<S extends StateStore, K, V> extends WrappedStateSt
       forget();
     }
     if (taskDir != null) {
-      taskStores.unregister(taskDir, this);
+      taskStores.unregister(taskDir, partition, this);
     }
     super.close();
   }

@@ -13,6 +13,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.query.KeyQuery;
 import org.apache.kafka.streams.query.PositionBound;
 import org.apache.kafka.streams.query.QueryConfig;
@@ -94,6 +95,29 @@ class BufferedStoresTest {
     assertThat(minutes.wrapped().fetch("x", t0)).isEqualTo(new PnCounter(4, 0));
     assertThat(minuteBuckets("x")).containsExactly(
         KeyValue.pair(t0, new PnCounter(4, 0)), KeyValue.pair(t0 + MINUTE, new PnCounter(3, 0)));
+  }
+
+  /**
+   * Local reads query an active copy directly (the query module's {@code LocalStores}): the registry
+   * must find it by store and partition, know it is active (Kafka's internal task context, pinned
+   * with the version), and forget it once closed.
+   */
+  @Test
+  void anOpenActiveCopyIsFoundByStoreAndPartitionAndAnswersAsInteractiveQueriesDo() {
+    TaskStores stores = new TaskStores();
+    try (TopologyTestDriver own = TestDrivers.of(TallyConfig.defaults(), "task-stores-test", stores)) {
+      IncrementEvent event = IncrementEvent.newBuilder().setCounter("page").setDelta(2).setEventTime(T0).build();
+      own.createInputTopic(TallyConfig.INCREMENTS_TOPIC, new ByteArraySerializer(), new ByteArraySerializer())
+          .pipeInput("page".getBytes(StandardCharsets.UTF_8), new IncrementEventSerde().encode(event), T0);
+
+      StateStore copy = stores.activeCopy(StoreNames.COUNTER_TOTALS, 0);
+      assertThat(copy).isNotNull();
+      assertThat(copy.query(KeyQuery.withKey("page"), PositionBound.unbounded(), new QueryConfig(false)).getResult())
+          .isEqualTo(new PnCounter(2, 0));
+      assertThat(stores.activeCopy(StoreNames.COUNTS_1M, 0)).isNotNull();
+      assertThat(stores.activeCopy(StoreNames.COUNTER_TOTALS, 1)).as("a partition not here").isNull();
+    }
+    assertThat(stores.activeCopy(StoreNames.COUNTER_TOTALS, 0)).as("once closed").isNull();
   }
 
   @Test

@@ -14,13 +14,17 @@ final class TestDrivers {
   private TestDrivers() {}
 
   static TopologyTestDriver of(TallyConfig config, String applicationId) {
+    return of(config, applicationId, new TaskStores());
+  }
+
+  static TopologyTestDriver of(TallyConfig config, String applicationId, TaskStores taskStores) {
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
     // A fresh directory each time: state a killed run left behind must not count in the next.
     props.put(StreamsConfig.STATE_DIR_CONFIG, freshStateDir());
     props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
-    return new TopologyTestDriver(CounterTopology.build(config), props);
+    return new TopologyTestDriver(CounterTopology.build(config, taskStores), props);
   }
 
   private static String freshStateDir() {
