@@ -80,44 +80,44 @@ final class BatchReader {
   }
 
   /**
-   * NDJSON, parsed from the bytes of each line: decoding the body into strings first, and a
-   * character-based parser per line, cost a third of a batch's parsing. A line ends at {@code \n} or
-   * {@code \r}, as {@link java.io.BufferedReader#readLine} ends one; blank lines are skipped. The buffer
-   * grows only for a line longer than it, and the body's byte limit bounds that.
+   * NDJSON, parsed from the bytes of each line, so that a line whose bytes are not UTF-8 is rejected by
+   * its index (a decoder would put U+FFFD in their place, and two different bad items would count as one
+   * unique item). A line ends at {@code \n} or {@code \r}, as {@link java.io.BufferedReader#readLine}
+   * ends one; blank lines are skipped. The buffer grows only for a line longer than it, which the body's
+   * byte limit bounds, and each byte is scanned once however many reads a line takes.
    */
   private Batch lines(InputStream in) throws IOException {
     List<JsonNode> events = new ArrayList<>();
     List<IngestService.Rejection> rejections = new ArrayList<>();
     byte[] buffer = new byte[LINE_BUFFER];
-    int start = 0;
-    int end = 0;
-    boolean more = true;
+    int start = 0; // of the current line
+    int scanned = 0; // bytes of it known to hold no line break
+    int end = 0; // of what was read
     while (true) {
-      int lineEnd = start;
-      while (lineEnd < end && buffer[lineEnd] != '\n' && buffer[lineEnd] != '\r') {
-        lineEnd++;
+      while (scanned < end && buffer[scanned] != '\n' && buffer[scanned] != '\r') {
+        scanned++;
       }
-      if (lineEnd < end) {
-        line(buffer, start, lineEnd, events, rejections);
-        start = lineEnd + 1;
-      } else if (!more) {
-        line(buffer, start, end, events, rejections);
-        return new Batch(events, rejections);
-      } else {
-        // Keep the unfinished line, at the front of a buffer with room after it.
+      if (scanned < end) {
+        line(buffer, start, scanned, events, rejections);
+        start = ++scanned;
+        continue;
+      }
+      // Keep the unfinished line, at the front of a buffer with room after it.
+      if (start > 0) {
         System.arraycopy(buffer, start, buffer, 0, end - start);
         end -= start;
+        scanned = end;
         start = 0;
-        if (end == buffer.length) {
-          buffer = Arrays.copyOf(buffer, buffer.length * 2);
-        }
-        int read = in.read(buffer, end, buffer.length - end);
-        if (read < 0) {
-          more = false;
-        } else {
-          end += read;
-        }
       }
+      if (end == buffer.length) {
+        buffer = Arrays.copyOf(buffer, buffer.length * 2);
+      }
+      int read = in.read(buffer, end, buffer.length - end);
+      if (read < 0) {
+        line(buffer, 0, end, events, rejections);
+        return new Batch(events, rejections);
+      }
+      end += read;
     }
   }
 

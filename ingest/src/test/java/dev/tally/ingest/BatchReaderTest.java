@@ -10,6 +10,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** Issue 12, item 5: the limits of a batch hold while it is read, not after. */
 class BatchReaderTest {
@@ -63,6 +64,21 @@ class BatchReaderTest {
     assertThat(batch.events().get(2).get("counter").textValue()).isEqualTo("c\u00e9");
     assertThat(batch.rejections()).extracting(IngestService.Rejection::index).containsExactly(3, 4, 5);
     assertThat(batch.rejections()).allSatisfy(rejection -> assertThat(rejection.message()).startsWith("not valid JSON"));
+  }
+
+  /** A body of one long line, arriving in small reads, is scanned once, not once per read. */
+  @Test
+  @Timeout(10)
+  void aLongLineInSmallReadsIsReadInLinearTime() {
+    BatchReader big = new BatchReader(json, 100, 64L << 20);
+    byte[] line = ("{\"counter\":\"a\",\"item\":\"" + "x".repeat(4 << 20) + "\"}").getBytes(StandardCharsets.UTF_8);
+    InputStream trickle = new ByteArrayInputStream(line) {
+      @Override
+      public synchronized int read(byte[] buffer, int offset, int length) {
+        return super.read(buffer, offset, Math.min(length, 64));
+      }
+    };
+    assertThat(big.read(trickle).events()).hasSize(1);
   }
 
   @Test
