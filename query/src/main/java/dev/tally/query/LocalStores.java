@@ -43,7 +43,7 @@ public final class LocalStores {
 
   private static final QueryConfig DIRECT = new QueryConfig(false);
   /** How long a partition's metadata is used before it is asked for again, at most. */
-  static final Duration METADATA_TTL = Duration.ofSeconds(1);
+  private static final Duration METADATA_TTL = Duration.ofSeconds(1);
 
   private record CachedMetadata(KeyQueryMetadata metadata, long readAtNanos) {}
 

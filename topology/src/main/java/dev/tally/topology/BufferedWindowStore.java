@@ -102,7 +102,7 @@ public final class BufferedWindowStore<K, V> extends WriteBackStore<WindowStore<
 
   @Override
   public <R> QueryResult<R> query(Query<R> query, PositionBound bound, QueryConfig config) {
-    HeadStore<V> head = headStore == null || taskDir == null ? null : taskStores.find(taskDir, headStore);
+    HeadStore<V> head = headStore == null || taskDir == null ? null : taskStores.find(headStore, partition);
     if (head == null) {
       synchronized (this) {
         return query(query, bound, config, null, null);

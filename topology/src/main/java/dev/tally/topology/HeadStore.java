@@ -138,7 +138,7 @@ public final class HeadStore<V> extends WriteBackStore<KeyValueStore<String, Hea
     if (tierStores == null) {
       List<BufferedWindowStore<String, V>> found = new ArrayList<>();
       for (Tier t : tiers) {
-        BufferedWindowStore<String, V> store = taskStores.find(taskDir, t.store());
+        BufferedWindowStore<String, V> store = taskStores.find(t.store(), partition);
         if (store == null) {
           throw new IllegalStateException("store " + t.store() + " of tier " + t.size() + " is not open in "
               + taskDir + "; it must be connected to the same processor as " + name());

@@ -1,13 +1,13 @@
 package dev.tally.topology;
 
-import java.io.File;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.streams.processor.StateStore;
 
 /**
- * The open write-back buffered stores of one topology build, active and standby copies alike: each
- * registers here while it is open.
+ * The open write-back buffered stores of one topology build, active and standby copies alike, by name
+ * and partition: each registers here while it is open. A store belongs to one sub-topology, so its
+ * name and partition name one task, and a client never holds two copies of a task.
  *
  * <ul>
  *   <li>A store finds the other stores of its task ({@link #find}): a tier's window store reads the open
@@ -19,23 +19,22 @@ import org.apache.kafka.streams.processor.StateStore;
  */
 public final class TaskStores {
 
-  private final Map<String, StateStore> byTaskDir = new ConcurrentHashMap<>();
-  private final Map<String, WriteBackStore<?, ?, ?>> byPartition = new ConcurrentHashMap<>();
+  private record Key(String name, int partition) {}
 
-  void register(File taskDir, int partition, WriteBackStore<?, ?, ?> store) {
-    byTaskDir.put(id(taskDir, store.name()), store);
-    byPartition.put(store.name() + "/" + partition, store);
+  private final Map<Key, WriteBackStore<?, ?, ?>> open = new ConcurrentHashMap<>();
+
+  void register(int partition, WriteBackStore<?, ?, ?> store) {
+    open.put(new Key(store.name(), partition), store);
   }
 
-  void unregister(File taskDir, int partition, WriteBackStore<?, ?, ?> store) {
-    byTaskDir.remove(id(taskDir, store.name()), store);
-    byPartition.remove(store.name() + "/" + partition, store);
+  void unregister(int partition, WriteBackStore<?, ?, ?> store) {
+    open.remove(new Key(store.name(), partition), store);
   }
 
-  /** The open store {@code name} of the task in {@code taskDir}, or null. */
+  /** The open store {@code name} of {@code partition}, active or standby, or null. */
   @SuppressWarnings("unchecked")
-  <S extends StateStore> S find(File taskDir, String name) {
-    return (S) byTaskDir.get(id(taskDir, name));
+  <S extends StateStore> S find(String name, int partition) {
+    return (S) open.get(new Key(name, partition));
   }
 
   /**
@@ -44,11 +43,7 @@ public final class TaskStores {
    * up) is for the caller to check; its {@code query} answers as interactive queries do.
    */
   public StateStore activeCopy(String name, int partition) {
-    WriteBackStore<?, ?, ?> store = byPartition.get(name + "/" + partition);
+    WriteBackStore<?, ?, ?> store = find(name, partition);
     return store != null && store.isOpen() && store.isActiveCopy() ? store : null;
-  }
-
-  private static String id(File taskDir, String name) {
-    return taskDir.getAbsolutePath() + File.separator + name;
   }
 }

@@ -42,7 +42,8 @@ abstract class WriteBackStore<S extends StateStore, K, V> extends WrappedStateSt
   protected final TaskStores taskStores;
   /** The state directory of this store's task, once initialised. */
   protected File taskDir;
-  private int partition;
+  /** The partition of this store's task, once initialised. */
+  protected int partition;
   /** Kafka Streams' own context of the task, whose type follows the task (a standby recycled to active). */
   private InternalProcessorContext<?, ?> taskContext;
 
@@ -67,7 +68,7 @@ abstract class WriteBackStore<S extends StateStore, K, V> extends WrappedStateSt
     taskDir = context.stateDir();
     partition = context.taskId().partition();
     taskContext = context instanceof InternalProcessorContext<?, ?> internal ? internal : null;
-    taskStores.register(taskDir, partition, this);
+    taskStores.register(partition, this);
   }
 
   /**
@@ -86,7 +87,7 @@ abstract class WriteBackStore<S extends StateStore, K, V> extends WrappedStateSt
    */
   protected Position queryPosition(PositionBound bound) {
     Position current = position.of(wrapped());
-    BufferedKeyValueStore<String, Long> progress = taskDir == null ? null : taskStores.find(taskDir, StoreNames.STREAM_TIME);
+    BufferedKeyValueStore<String, Long> progress = taskDir == null ? null : taskStores.find(StoreNames.STREAM_TIME, partition);
     if (bound.isUnbounded() || progress == null) {
       return current;
     }
@@ -122,7 +123,7 @@ abstract class WriteBackStore<S extends StateStore, K, V> extends WrappedStateSt
       forget();
     }
     if (taskDir != null) {
-      taskStores.unregister(taskDir, partition, this);
+      taskStores.unregister(partition, this);
     }
     super.close();
   }
