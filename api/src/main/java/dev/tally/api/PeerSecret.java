@@ -3,7 +3,7 @@ package dev.tally.api;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.http.HttpRequest;
+import java.net.URLConnection;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,8 +53,10 @@ public final class PeerSecret {
   }
 
   /** Adds the secret to a request to a peer. */
-  HttpRequest.Builder sign(HttpRequest.Builder request) {
-    return secret == null ? request : request.header(HEADER, secret);
+  void sign(URLConnection request) {
+    if (secret != null) {
+      request.setRequestProperty(HEADER, secret);
+    }
   }
 
   /**

@@ -1,22 +1,26 @@
 package dev.tally.query;
 
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.streams.query.Position;
 import org.apache.kafka.streams.state.HostInfo;
 
-/** Reads another instance's local stores: the router's only way out of this process. */
+/**
+ * Reads another instance's local stores: the router's only way out of this process. Calls block the
+ * calling thread until the peer answers or its timeout passes; the router runs them in parallel.
+ */
 public interface PeerClient {
 
   /**
-   * The peer's answers to {@code reads}, in order, from its local copies only (it never forwards). Fails
-   * with {@link StateUnavailableException} when the peer cannot answer them (not its partitions, moving).
+   * The peer's answers to {@code reads}, in order, from its local copies only (it never forwards).
+   *
+   * @throws StateUnavailableException when the peer cannot answer them (not its partitions, moving)
+   * @throws RuntimeException when it cannot be reached or answers something else
    */
-  CompletableFuture<List<Fetched>> fetch(HostInfo peer, List<StoreRead> reads, boolean allowStandby, Position after);
+  List<Fetched> fetch(HostInfo peer, List<StoreRead> reads, boolean allowStandby, Position after);
 
   /** The peer's busiest counters of its own active partitions. */
-  CompletableFuture<List<CounterRate>> top(HostInfo peer, int limit);
+  List<CounterRate> top(HostInfo peer, int limit);
 
   /** The peer's Kafka Streams state and input lag. */
-  CompletableFuture<InstanceState> state(HostInfo peer);
+  InstanceState state(HostInfo peer);
 }

@@ -10,8 +10,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.streams.KeyQueryMetadata;
@@ -22,7 +26,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Finds the instance that holds each shard key ({@code queryMetadataForKey}), reads it locally when that
- * is this instance and otherwise asks the owner, one request per owner, all in parallel. A peer answers
+ * is this instance and otherwise asks the owner, one request per owner, all in parallel (the last on the
+ * reading thread itself, after the local reads, since most reads need one peer at most). A peer answers
  * from its own copies only, so a request is forwarded at most once. While state moves it retries within
  * a bounded budget, then throws {@link StateUnavailableException}: never a silent zero. Eventual reads fall
  * back to a standby copy when the active cannot answer. Knows nothing of HTTP.
@@ -35,6 +40,17 @@ public final class Router {
   private final LocalStores local;
   private final PeerClient peers;
   private final Duration budget;
+  /** Where peers are asked in parallel: idle threads end after a minute. */
+  private final ExecutorService calls = Executors.newCachedThreadPool(new ThreadFactory() {
+    private final AtomicInteger created = new AtomicInteger();
+
+    @Override
+    public Thread newThread(Runnable runnable) {
+      Thread thread = new Thread(runnable, "tally-peer-call-" + created.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    }
+  });
 
   public Router(LocalStores local, PeerClient peers, Duration budget) {
     this.local = local;
@@ -106,18 +122,13 @@ public final class Router {
 
   private String ask(Map<HostInfo, List<StoreRead>> byHost, Map<StoreRead, KeyQueryMetadata> where,
       boolean standby, ReadContext context, Map<StoreRead, Fetched> answered, String problem, long deadline) {
+    List<HostInfo> remoteHosts = byHost.keySet().stream().filter(host -> !host.equals(local.self())).toList();
+    // Every peer but one asked on other threads; the last on this one, once the local reads are done.
     Map<HostInfo, CompletableFuture<List<Fetched>>> remote = new LinkedHashMap<>();
-    byHost.forEach((host, reads) -> {
-      if (!host.equals(local.self())) {
-        CompletableFuture<List<Fetched>> answer;
-        try {
-          answer = peers.fetch(host, reads, standby, context.after());
-        } catch (RuntimeException e) {
-          answer = CompletableFuture.failedFuture(e);
-        }
-        remote.put(host, answer);
-      }
-    });
+    for (HostInfo host : remoteHosts.subList(0, Math.max(0, remoteHosts.size() - 1))) {
+      remote.put(host, CompletableFuture.supplyAsync(
+          () -> peers.fetch(host, byHost.get(host), standby, context.after()), calls));
+    }
     String last = problem;
     List<StoreRead> here = byHost.getOrDefault(local.self(), List.of());
     for (StoreRead read : here) {
@@ -126,6 +137,16 @@ public final class Router {
       } catch (StateUnavailableException e) {
         last = e.getMessage();
       }
+    }
+    if (!remoteHosts.isEmpty()) {
+      HostInfo host = remoteHosts.get(remoteHosts.size() - 1);
+      CompletableFuture<List<Fetched>> answer;
+      try {
+        answer = CompletableFuture.completedFuture(peers.fetch(host, byHost.get(host), standby, context.after()));
+      } catch (RuntimeException e) {
+        answer = CompletableFuture.failedFuture(e);
+      }
+      remote.put(host, answer);
     }
     for (Map.Entry<HostInfo, CompletableFuture<List<Fetched>>> entry : remote.entrySet()) {
       List<StoreRead> reads = byHost.get(entry.getKey());
@@ -141,7 +162,6 @@ public final class Router {
         last = entry.getKey() + " could not answer: " + e.getCause().getMessage();
         log.debug("{} {} reads failed", entry.getKey(), standby ? "standby" : "active", e.getCause());
       } catch (TimeoutException e) {
-        entry.getValue().cancel(true);
         last = entry.getKey() + " did not answer within the read budget";
       }
     }
@@ -166,7 +186,7 @@ public final class Router {
     List<CompletableFuture<List<CounterRate>>> answers = new ArrayList<>();
     for (HostInfo host : hosts()) {
       answers.add(host.equals(local.self()) ? CompletableFuture.completedFuture(local.top(limit))
-          : peers.top(host, limit));
+          : CompletableFuture.supplyAsync(() -> peers.top(host, limit), calls));
     }
     List<CounterRate> all = new ArrayList<>();
     for (CompletableFuture<List<CounterRate>> answer : answers) {
@@ -211,11 +231,8 @@ public final class Router {
         state = localState();
       } else {
         try {
-          state = peers.state(host).get(budget.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          state = new InstanceState("UNKNOWN", -1);
-        } catch (Exception e) {
+          state = peers.state(host);
+        } catch (RuntimeException e) {
           state = new InstanceState("UNREACHABLE", -1);
         }
       }
