@@ -5,7 +5,8 @@
 # Starts `tally serve` (embedded broker) on free ports and loads it with wrk (keep-alive connections):
 # single increments at 1 and 64 clients, the same with `Prefer: respond-async`, batches of 1,000 events
 # at 4 clients, and point, trailing-window and uniques reads at 1 and 16 clients, on the instance once
-# it has counted what it was sent, beside /health/live, which reads no store. Then, if redis-server
+# it has counted what it was sent, beside /health/live, which reads no store; then point reads routed
+# to a second instance that joins the first one's broker. Then, if redis-server
 # is installed (the script tries `apt-get install redis-server wrk` and says so if it cannot), Redis with
 # AOF every second under redis-benchmark: INCRBY unpipelined and with -P 64 over 1M keys, a hot key,
 # PFADD, GET and PFCOUNT.
@@ -30,14 +31,18 @@ http_port="$(free_port)"
 kafka_port="$(free_port)"
 redis_port="$(free_port)"
 cleanup() {
+  [[ -n "${peer_pid:-}" ]] && kill "$peer_pid" 2> /dev/null && wait "$peer_pid" 2> /dev/null || true
   [[ -n "${tally_pid:-}" ]] && kill "$tally_pid" 2> /dev/null && wait "$tally_pid" 2> /dev/null || true
   [[ -n "${redis_pid:-}" ]] && kill "$redis_pid" 2> /dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
 
+# A recovery lag beyond any this run builds: the second instance below takes its share of the partitions
+# as it joins, instead of warming copies up until a probing rebalance 10 minutes later.
 java -Xmx1g -jar app/target/tally.jar serve --data-dir "$work/data" --port "$http_port" \
-  --kafka-port "$kafka_port" --application-id "bench-http" > "$work/tally.log" 2>&1 &
+  --kafka-port "$kafka_port" --application-id "bench-http" --streams-config acceptable.recovery.lag=1000000000 \
+  > "$work/tally.log" 2>&1 &
 tally_pid=$!
 base="http://127.0.0.1:$http_port"
 for _ in $(seq 1 240); do
@@ -122,6 +127,51 @@ run "point read, 1 client" 1 1 /v1/counters/bench:r1 1
 run "point read, 16 clients" 16 2 /v1/counters/bench:r1 1
 run "last PT15M, 16 clients" 16 2 "/v1/counters/bench:r1/last?window=PT15M" 1
 run "uniques P1D, 16 clients" 16 2 "/v1/counters/bench:r1/uniques?window=P1D" 1
+
+# Routed reads: a second instance joins the same application on the first one's broker, and the first
+# is asked for counters whose partition the second holds, so that every read crosses to it.
+peer_port="$(free_port)"
+java -Xmx1g -jar app/target/tally.jar serve --bootstrap-servers "127.0.0.1:$kafka_port" --replication-factor 1 \
+  --data-dir "$work/peer" --port "$peer_port" --internal-port "$(free_port)" --application-id "bench-http" \
+  --streams-config acceptable.recovery.lag=1000000000 > "$work/peer.log" 2>&1 &
+peer_pid=$!
+instances() {
+  curl -sf "$base/v1/instances" | python3 -c 'import json, sys
+d = json.load(sys.stdin)
+print(sum(1 for i in d if i["state"] == "RUNNING" and i["lag"] == 0 and any(p.startswith("tally.increments-") for p in i["activePartitions"])))' 2> /dev/null || echo 0
+}
+for _ in $(seq 1 240); do [[ "$(instances)" == "2" ]] && break; sleep 0.5; done
+[[ "$(instances)" == "2" ]] || { echo "the second instance did not take partitions:" >&2; tail -20 "$work/peer.log" >&2; exit 1; }
+body=""
+for j in $(seq 0 199); do body+="{\"counter\":\"bench:q$j\"}"$'\n'; done
+curl -sf -X POST -H 'Content-Type: application/x-ndjson' --data-binary "$body" "$base/v1/events" > /dev/null
+curl -sf "$base/v1/instances" | python3 -c '
+import json, sys
+def murmur2(data):  # Kafka'"'"'s default partitioner (Utils.murmur2)
+    m, h = 0x5bd1e995, (0x9747b28c ^ len(data)) & 0xffffffff
+    for i in range(0, len(data) - len(data) % 4, 4):
+        k = int.from_bytes(data[i:i + 4], "little")
+        k = (k * m) & 0xffffffff; k ^= k >> 24; k = (k * m) & 0xffffffff
+        h = ((h * m) & 0xffffffff) ^ k
+    rest = len(data) % 4; base = len(data) - rest
+    if rest == 3: h ^= data[base + 2] << 16
+    if rest >= 2: h ^= data[base + 1] << 8
+    if rest >= 1: h ^= data[base]; h = (h * m) & 0xffffffff
+    h ^= h >> 13; h = (h * m) & 0xffffffff; h ^= h >> 15
+    return h
+d = json.load(sys.stdin)
+parts = [int(p.rsplit("-", 1)[1]) for i in d for p in i["activePartitions"] if p.startswith("tally.increments-")]
+here = {int(p.rsplit("-", 1)[1]) for i in d if i["self"] for p in i["activePartitions"] if p.startswith("tally.increments-")}
+keys = [k for k in ("bench:q%d" % j for j in range(200)) if (murmur2(k.encode()) & 0x7fffffff) % len(parts) not in here]
+print("local keys = {" + ",".join("\"%s\"" % k for k in keys) + "}")
+print("request = function() return wrk.format(\"GET\", \"/v1/counters/\" .. keys[math.random(#keys)]) end")
+' > "$work/routed.lua"
+# The routed path warms up on its own: its first seconds time the JIT compiler.
+wrk -t2 -c16 -d15s -s "$work/routed.lua" "$base" > /dev/null 2>&1
+run "routed point read, 1 client" 1 1 routed.lua 1
+run "routed point read, 16 clients" 16 2 routed.lua 1
+kill "$peer_pid" && wait "$peer_pid" 2> /dev/null || true
+peer_pid=""
 kill "$tally_pid" && wait "$tally_pid" 2> /dev/null || true
 tally_pid=""
 
