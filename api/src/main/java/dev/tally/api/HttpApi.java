@@ -96,8 +96,13 @@ public final class HttpApi implements AutoCloseable {
       config.http.responseBufferSize = RESPONSE_COPY_BUFFER_BYTES;
       config.jetty.modifyHttpConfiguration(http -> http.setRequestHeaderSize(limits.maxHeaderBytes()));
       // A stop waits for the requests in flight: an increment the coalescer holds is answered 202 once
-      // Kafka has it, not cut off with an error that makes its client send it again.
-      config.jetty.modifyServer(server -> server.setStopTimeout(STOP_TIMEOUT.toMillis()));
+      // Kafka has it, not cut off with an error that makes its client send it again. In Jetty 12 that
+      // takes a graceful handler: without one, a stop closed the connections of requests in flight at
+      // once while their sends went on, so an increment could be counted and its client told nothing.
+      config.jetty.modifyServer(server -> {
+        server.setStopTimeout(STOP_TIMEOUT.toMillis());
+        server.insertHandler(new GracefulStop());
+      });
       IngestRoutes.register(config.routes, ingest);
       ReadRoutes.register(config.routes, queries, router);
       AdminRoutes.register(config.routes, pins);

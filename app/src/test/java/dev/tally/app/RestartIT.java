@@ -117,6 +117,8 @@ class RestartIT {
         Map.of(), 0, Optional.empty(), Map.of(), Limits.DEFAULTS);
     AtomicLong accepted = new AtomicLong();
     List<Integer> otherAnswers = new CopyOnWriteArrayList<>();
+    // How each client's loop ended, so that a failure says whether a request was cut off mid-way.
+    List<String> endings = new CopyOnWriteArrayList<>();
     TallyNode node = TallyNode.start(settings);
     new TallyClient(node.httpPort()).awaitReady();
     HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -137,13 +139,16 @@ class RestartIT {
               otherAnswers.add(status);
             }
           } catch (IOException e) {
+            endings.add(e.toString());
             return null; // the listener is gone
           }
         }
       });
     }
     await().atMost(Duration.ofSeconds(30)).until(() -> accepted.get() >= 20 * BATCH);
+    long stopStarted = System.nanoTime();
     node.close();
+    long stopMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stopStarted);
     clients.shutdown();
     assertThat(clients.awaitTermination(60, TimeUnit.SECONDS)).isTrue();
     assertThat(otherAnswers).as("answers other than 202").allMatch(status -> status == 503);
@@ -155,7 +160,10 @@ class RestartIT {
       assertThat(last.status()).isEqualTo(202);
       TallyClient.Response read = client.get("/v1/counters/stopping?after=" + last.body().get("position").asText());
       assertThat(read.status()).as(read.body().toString()).isEqualTo(200);
-      assertThat(read.body().get("total").longValue()).isEqualTo(accepted.get() + 1);
+      assertThat(read.body().get("total").longValue())
+          .as("accepted %d, other answers %s, the stop took %d ms, clients ended with %s", accepted.get(),
+              otherAnswers, stopMillis, endings)
+          .isEqualTo(accepted.get() + 1);
     }
   }
 }
