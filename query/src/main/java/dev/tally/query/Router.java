@@ -12,7 +12,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -40,16 +39,12 @@ public final class Router {
   private final LocalStores local;
   private final PeerClient peers;
   private final Duration budget;
+  private final AtomicInteger callThreads = new AtomicInteger();
   /** Where peers are asked in parallel: idle threads end after a minute. */
-  private final ExecutorService calls = Executors.newCachedThreadPool(new ThreadFactory() {
-    private final AtomicInteger created = new AtomicInteger();
-
-    @Override
-    public Thread newThread(Runnable runnable) {
-      Thread thread = new Thread(runnable, "tally-peer-call-" + created.incrementAndGet());
-      thread.setDaemon(true);
-      return thread;
-    }
+  private final ExecutorService calls = Executors.newCachedThreadPool(runnable -> {
+    Thread thread = new Thread(runnable, "tally-peer-call-" + callThreads.incrementAndGet());
+    thread.setDaemon(true);
+    return thread;
   });
 
   public Router(LocalStores local, PeerClient peers, Duration budget) {
