@@ -15,6 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.streams.KeyQueryMetadata;
@@ -119,10 +120,10 @@ public final class Router {
       boolean standby, ReadContext context, Map<StoreRead, Fetched> answered, String problem, long deadline) {
     List<HostInfo> remoteHosts = byHost.keySet().stream().filter(host -> !host.equals(local.self())).toList();
     // Every peer but one asked on other threads; the last on this one, once the local reads are done.
+    Function<HostInfo, List<Fetched>> fetch = host -> peers.fetch(host, byHost.get(host), standby, context.after());
     Map<HostInfo, CompletableFuture<List<Fetched>>> remote = new LinkedHashMap<>();
     for (HostInfo host : remoteHosts.subList(0, Math.max(0, remoteHosts.size() - 1))) {
-      remote.put(host, CompletableFuture.supplyAsync(
-          () -> peers.fetch(host, byHost.get(host), standby, context.after()), calls));
+      remote.put(host, CompletableFuture.supplyAsync(() -> fetch.apply(host), calls));
     }
     String last = problem;
     List<StoreRead> here = byHost.getOrDefault(local.self(), List.of());
@@ -137,7 +138,7 @@ public final class Router {
       HostInfo host = remoteHosts.get(remoteHosts.size() - 1);
       CompletableFuture<List<Fetched>> answer;
       try {
-        answer = CompletableFuture.completedFuture(peers.fetch(host, byHost.get(host), standby, context.after()));
+        answer = CompletableFuture.completedFuture(fetch.apply(host));
       } catch (RuntimeException e) {
         answer = CompletableFuture.failedFuture(e);
       }
