@@ -145,27 +145,33 @@ for _ in $(seq 1 240); do [[ "$(instances)" == "2" ]] && break; sleep 0.5; done
 body=""
 for j in $(seq 0 199); do body+="{\"counter\":\"bench:q$j\"}"$'\n'; done
 curl -sf -X POST -H 'Content-Type: application/x-ndjson' --data-binary "$body" "$base/v1/events" > /dev/null
-curl -sf "$base/v1/instances" | python3 -c '
+# Which partition each counter lands on: Kafka's own partitioner function, as Tally calls it.
+cat > "$work/Partition.java" << 'EOF'
+import java.nio.charset.StandardCharsets;
+import org.apache.kafka.common.utils.Utils;
+
+public class Partition {
+  public static void main(String[] args) {
+    int partitions = Integer.parseInt(args[0]);
+    for (int i = 1; i < args.length; i++) {
+      System.out.println(args[i] + " " + Utils.toPositive(Utils.murmur2(args[i].getBytes(StandardCharsets.UTF_8))) % partitions);
+    }
+  }
+}
+EOF
+curl -sf "$base/v1/instances" > "$work/instances.json"
+partitions="$(python3 -c 'import json, sys
+print(sum(1 for i in json.load(sys.stdin) for p in i["activePartitions"] if p.startswith("tally.increments-")))' \
+  < "$work/instances.json")"
+java -cp "app/target/lib/*" "$work/Partition.java" "$partitions" $(printf 'bench:q%d ' $(seq 0 199)) > "$work/partitions.txt"
+python3 - "$work/instances.json" "$work/partitions.txt" > "$work/routed.lua" << 'EOF'
 import json, sys
-def murmur2(data):  # Kafka'"'"'s default partitioner (Utils.murmur2)
-    m, h = 0x5bd1e995, (0x9747b28c ^ len(data)) & 0xffffffff
-    for i in range(0, len(data) - len(data) % 4, 4):
-        k = int.from_bytes(data[i:i + 4], "little")
-        k = (k * m) & 0xffffffff; k ^= k >> 24; k = (k * m) & 0xffffffff
-        h = ((h * m) & 0xffffffff) ^ k
-    rest = len(data) % 4; base = len(data) - rest
-    if rest == 3: h ^= data[base + 2] << 16
-    if rest >= 2: h ^= data[base + 1] << 8
-    if rest >= 1: h ^= data[base]; h = (h * m) & 0xffffffff
-    h ^= h >> 13; h = (h * m) & 0xffffffff; h ^= h >> 15
-    return h
-d = json.load(sys.stdin)
-parts = [int(p.rsplit("-", 1)[1]) for i in d for p in i["activePartitions"] if p.startswith("tally.increments-")]
-here = {int(p.rsplit("-", 1)[1]) for i in d if i["self"] for p in i["activePartitions"] if p.startswith("tally.increments-")}
-keys = [k for k in ("bench:q%d" % j for j in range(200)) if (murmur2(k.encode()) & 0x7fffffff) % len(parts) not in here]
-print("local keys = {" + ",".join("\"%s\"" % k for k in keys) + "}")
-print("request = function() return wrk.format(\"GET\", \"/v1/counters/\" .. keys[math.random(#keys)]) end")
-' > "$work/routed.lua"
+here = {int(p.rsplit("-", 1)[1]) for i in json.load(open(sys.argv[1])) if i["self"]
+        for p in i["activePartitions"] if p.startswith("tally.increments-")}
+keys = [key for key, partition in (line.split() for line in open(sys.argv[2])) if int(partition) not in here]
+print("local keys = {" + ",".join('"%s"' % k for k in keys) + "}")
+print('request = function() return wrk.format("GET", "/v1/counters/" .. keys[math.random(#keys)]) end')
+EOF
 # The routed path warms up on its own: its first seconds time the JIT compiler.
 wrk -t2 -c16 -d15s -s "$work/routed.lua" "$base" > /dev/null 2>&1
 run "routed point read, 1 client" 1 1 routed.lua 1
