@@ -352,6 +352,8 @@ public final class TallyBench {
     props.put(StreamsConfig.TRANSACTIONAL_STATE_STORES_CONFIG, guarantee.equals(StreamsConfig.EXACTLY_ONCE_V2));
     // As TallyNode sets it: no waiting for the empty backfill partitions.
     props.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, StreamsConfig.MAX_TASK_IDLE_MS_DISABLED);
+    // As TallyNode sets it: fetches of 64 KB or 10 ms.
+    props.putAll(TallyNode.COUNTING_FETCH);
 
     int[] expected = new int[workload.counters()];
     int shards = workload == Workload.HOT_SHARDED ? 16 : 1;
