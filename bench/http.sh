@@ -10,6 +10,11 @@
 # is installed (the script tries `apt-get install redis-server wrk` and says so if it cannot), Redis with
 # AOF every second under redis-benchmark: INCRBY unpipelined and with -P 64 over 1M keys, a hot key,
 # PFADD, GET and PFCOUNT.
+#
+# The 1-client rows are timed by OneClient (bench/src/main/java/dev/tally/bench/OneClient.java: one
+# keep-alive connection, each request timed from its first byte written to its answer's last byte read),
+# not by `wrk -c1`, whose percentiles on `serve` came out about ten times its own mean
+# (docs/benchmarks.md); the point read is timed both ways.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -24,7 +29,7 @@ if ! command -v wrk > /dev/null || ! command -v redis-server > /dev/null; then
 fi
 command -v wrk > /dev/null || { echo "wrk is required" >&2; exit 1; }
 
-mvn -B -q -DskipTests package -pl app -am >&2
+mvn -B -q -DskipTests package -pl app,bench -am >&2
 work="$(mktemp -d)"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 http_port="$(free_port)"
@@ -101,6 +106,13 @@ print("\t".join([name, f"{rps:.0f}", f"{rps * per:.0f}", f"{pct.get('50', 0):.2f
                  f"{pct.get('99', 0):.2f}", errors.group(1) if errors else "0"]))
 EOF
 }
+# One client, timed by OneClient: name, seconds, paths file, then body and headers for a POST.
+one() {
+  local name=$1 paths=$2; shift 2
+  java -cp bench/target/classes dev.tally.bench.OneClient "$name" "$http_port" "${duration%s}" "$work/$paths" "$@" >> "$results"
+}
+seq 0 9999 | sed 's#^#/v1/counters/bench:c#; s#$#/increments#' > "$work/increments.txt"
+echo "/v1/counters/bench:r1" > "$work/point.txt"
 # A warm-up of every kind of request, unmeasured, so that the first rows do not time the JIT compiler.
 for target in inc.lua async.lua; do
   wrk -t2 -c16 -d5s -s "$work/$target" "$base" > /dev/null 2>&1
@@ -108,9 +120,9 @@ done
 wrk -t2 -c16 -d3s "$base/v1/counters/bench:r1" > /dev/null 2>&1
 wrk -t2 -c16 -d3s "$base/v1/counters/bench:r1/last?window=PT15M" > /dev/null 2>&1
 wrk -t2 -c16 -d3s "$base/v1/counters/bench:r1/uniques?window=P1D" > /dev/null 2>&1
-run "increment, 1 client" 1 1 inc.lua 1
+one "increment, 1 client" increments.txt '{"delta":1}'
 run "increment, 64 clients" 64 2 inc.lua 1
-run "increment respond-async, 1 client" 1 1 async.lua 1
+one "increment respond-async, 1 client" increments.txt '{"delta":1}' "Prefer: respond-async"
 run "increment respond-async, 64 clients" 64 2 async.lua 1
 run "batch of 1,000, 4 clients" 4 2 batch.lua 1000
 # The read targets are for an idle instance: let it count the increments and batches above first
@@ -123,7 +135,8 @@ done
 [[ "$lag" == "0" ]] || echo "the reads start with the instance still counting (lag $lag)" >&2
 # What the HTTP stack alone answers (Jetty, Javalin, JSON; no store read): the reads' ceiling here.
 run "GET /health/live (HTTP stack alone), 16 clients" 16 2 /health/live 1
-run "point read, 1 client" 1 1 /v1/counters/bench:r1 1
+one "point read, 1 client" point.txt
+run "point read, 1 client (wrk -c1)" 1 1 /v1/counters/bench:r1 1
 run "point read, 16 clients" 16 2 /v1/counters/bench:r1 1
 run "last PT15M, 16 clients" 16 2 "/v1/counters/bench:r1/last?window=PT15M" 1
 run "uniques P1D, 16 clients" 16 2 "/v1/counters/bench:r1/uniques?window=P1D" 1
@@ -164,17 +177,18 @@ partitions="$(python3 -c 'import json, sys
 print(sum(1 for i in json.load(sys.stdin) for p in i["activePartitions"] if p.startswith("tally.increments-")))' \
   < "$work/instances.json")"
 java -cp "app/target/lib/*" "$work/Partition.java" "$partitions" $(printf 'bench:q%d ' $(seq 0 199)) > "$work/partitions.txt"
-python3 - "$work/instances.json" "$work/partitions.txt" > "$work/routed.lua" << 'EOF'
+python3 - "$work/instances.json" "$work/partitions.txt" "$work/routed.txt" > "$work/routed.lua" << 'EOF'
 import json, sys
 here = {int(p.rsplit("-", 1)[1]) for i in json.load(open(sys.argv[1])) if i["self"]
         for p in i["activePartitions"] if p.startswith("tally.increments-")}
 keys = [key for key, partition in (line.split() for line in open(sys.argv[2])) if int(partition) not in here]
 print("local keys = {" + ",".join('"%s"' % k for k in keys) + "}")
 print('request = function() return wrk.format("GET", "/v1/counters/" .. keys[math.random(#keys)]) end')
+open(sys.argv[3], "w").write("".join("/v1/counters/%s\n" % k for k in keys))
 EOF
 # The routed path warms up on its own: its first seconds time the JIT compiler.
 wrk -t2 -c16 -d15s -s "$work/routed.lua" "$base" > /dev/null 2>&1
-run "routed point read, 1 client" 1 1 routed.lua 1
+one "routed point read, 1 client" routed.txt
 run "routed point read, 16 clients" 16 2 routed.lua 1
 kill "$peer_pid" && wait "$peer_pid" 2> /dev/null || true
 peer_pid=""
