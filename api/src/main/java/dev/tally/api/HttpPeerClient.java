@@ -61,31 +61,35 @@ public final class HttpPeerClient implements PeerClient {
   }
 
   @Override
-  public List<Fetched> fetch(HostInfo peer, List<StoreRead> reads, boolean allowStandby, Position after) {
-    return codec.results(reads, call(peer, "/internal/v1/fetch", codec.request(reads, allowStandby, after)));
+  public List<Fetched> fetch(HostInfo peer, List<StoreRead> reads, boolean allowStandby, Position after,
+      Duration within) {
+    // At least a millisecond: a timeout of 0 is none at all.
+    int timeout = (int) Math.max(1, Math.min(timeoutMillis, within.toMillis()));
+    return codec.results(reads, call(peer, "/internal/v1/fetch", codec.request(reads, allowStandby, after), timeout));
   }
 
   @Override
   public List<CounterRate> top(HostInfo peer, int limit) {
-    return json.convertValue(call(peer, "/internal/v1/top?limit=" + limit, null), new TypeReference<>() {});
+    return json.convertValue(call(peer, "/internal/v1/top?limit=" + limit, null, timeoutMillis), new TypeReference<>() {});
   }
 
   @Override
   public InstanceState state(HostInfo peer) {
-    return json.convertValue(call(peer, "/internal/v1/state", null), InstanceState.class);
+    return json.convertValue(call(peer, "/internal/v1/state", null, timeoutMillis), InstanceState.class);
   }
 
   /**
-   * The JSON answer of {@code path} at {@code peer}: a POST of {@code body}, or a GET when it is null.
+   * The JSON answer of {@code path} at {@code peer}: a POST of {@code body}, or a GET when it is null,
+   * with connect and read timeouts of {@code timeout} milliseconds each.
    *
    * @throws StateUnavailableException if the peer answered 503
    */
-  private JsonNode call(HostInfo peer, String path, String body) {
+  private JsonNode call(HostInfo peer, String path, String body, int timeout) {
     String url = "http://" + peer.host() + ":" + peer.port() + path;
     try {
       HttpURLConnection request = (HttpURLConnection) new URL(url).openConnection(Proxy.NO_PROXY);
-      request.setConnectTimeout(timeoutMillis);
-      request.setReadTimeout(timeoutMillis);
+      request.setConnectTimeout(timeout);
+      request.setReadTimeout(timeout);
       request.setRequestProperty(FORWARDED_HEADER, "true");
       secret.sign(request);
       if (body != null) {

@@ -10,7 +10,9 @@ import dev.tally.query.StoreRead;
 import dev.tally.topology.StoreNames;
 import dev.tally.topology.TallyConfig;
 import io.javalin.Javalin;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
+import java.net.SocketTimeoutException;
 import java.lang.management.ThreadMXBean;
 import java.time.Duration;
 import java.util.List;
@@ -31,6 +33,7 @@ class HttpPeerClientTest {
 
   private final Set<Integer> clientPorts = ConcurrentHashMap.newKeySet();
   private final AtomicReference<String> fetchBody = new AtomicReference<>();
+  private volatile Duration fetchDelay = Duration.ZERO;
   private Javalin peer;
   private HostInfo host;
 
@@ -43,6 +46,7 @@ class HttpPeerClientTest {
       config.routes.get("/internal/v1/top", ctx -> ctx.status(503).json(Map.of("error", "rebalancing")));
       config.routes.post("/internal/v1/fetch", ctx -> {
         fetchBody.set(ctx.body());
+        Thread.sleep(fetchDelay.toMillis());
         ctx.result("{\"results\":[{\"standby\":true,\"lag\":3,\"value\":null}]}");
       });
     }).start("127.0.0.1", 0);
@@ -75,9 +79,26 @@ class HttpPeerClientTest {
   @Test
   void aFetchPostsItsReadsAndDecodesTheAnswer() {
     HttpPeerClient client = new HttpPeerClient(TallyConfig.defaults(), Duration.ofSeconds(2), PeerSecret.none());
-    List<Fetched> fetched = client.fetch(host, List.of(StoreRead.value(StoreNames.COUNTER_TOTALS, "c")), true, null);
+    List<Fetched> fetched = client.fetch(host, List.of(StoreRead.value(StoreNames.COUNTER_TOTALS, "c")), true, null,
+        Duration.ofSeconds(2));
     assertThat(fetched).containsExactly(new Fetched(null, null, true, 3));
     assertThat(fetchBody.get()).contains("\"allowStandby\":true").contains("\"key\":\"c\"");
+  }
+
+  /**
+   * The router asks one peer on the reading thread: with only the client's own timeout, a read whose
+   * budget was nearly spent waited a whole timeout more before it could answer 503.
+   */
+  @Test
+  void aFetchGivesUpWhenWhatIsLeftOfTheReadBudgetRunsOut() {
+    HttpPeerClient client = new HttpPeerClient(TallyConfig.defaults(), Duration.ofSeconds(5), PeerSecret.none());
+    fetchDelay = Duration.ofSeconds(3);
+    long start = System.nanoTime();
+    assertThatThrownBy(() -> client.fetch(host, List.of(StoreRead.value(StoreNames.COUNTER_TOTALS, "c")), true, null,
+        Duration.ofMillis(200)))
+        .isInstanceOf(UncheckedIOException.class)
+        .hasRootCauseInstanceOf(SocketTimeoutException.class);
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
   }
 
   @Test

@@ -120,7 +120,9 @@ public final class Router {
       boolean standby, ReadContext context, Map<StoreRead, Fetched> answered, String problem, long deadline) {
     List<HostInfo> remoteHosts = byHost.keySet().stream().filter(host -> !host.equals(local.self())).toList();
     // Every peer but one asked on other threads; the last on this one, once the local reads are done.
-    Function<HostInfo, List<Fetched>> fetch = host -> peers.fetch(host, byHost.get(host), standby, context.after());
+    // Each call within what is left of the budget: the one on this thread holds the read up that long.
+    Function<HostInfo, List<Fetched>> fetch = host -> peers.fetch(host, byHost.get(host), standby, context.after(),
+        Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
     Map<HostInfo, CompletableFuture<List<Fetched>>> remote = new LinkedHashMap<>();
     for (HostInfo host : remoteHosts.subList(0, Math.max(0, remoteHosts.size() - 1))) {
       remote.put(host, CompletableFuture.supplyAsync(() -> fetch.apply(host), calls));
