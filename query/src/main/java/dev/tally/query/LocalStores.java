@@ -1,5 +1,6 @@
 package dev.tally.query;
 
+import dev.tally.schemas.ShardKeys;
 import dev.tally.topology.CounterTopology;
 import dev.tally.topology.StoreNames;
 import dev.tally.topology.TaskStores;
@@ -16,7 +17,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.KeyValue;
@@ -94,7 +94,7 @@ public final class LocalStores {
     if (partitions <= 0) {
       return askMetadata(store, key);
     }
-    int partition = partitionOf(key, partitions);
+    int partition = ShardKeys.partitionOf(key.getBytes(StandardCharsets.UTF_8), partitions);
     CachedMetadata[] byPartition = metadataCache.computeIfAbsent(store, name -> new CachedMetadata[partitions]);
     CachedMetadata cached = byPartition[partition];
     long now = System.nanoTime();
@@ -106,11 +106,6 @@ public final class LocalStores {
       byPartition[partition] = new CachedMetadata(metadata, now);
     }
     return metadata;
-  }
-
-  /** The partition of {@code key}, as Kafka Streams' default partitioner places a String key. */
-  static int partitionOf(String key, int partitions) {
-    return Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % partitions;
   }
 
   /** Forgets every partition's metadata: the next read of each asks Kafka Streams again. */

@@ -2,6 +2,8 @@ package dev.tally.query;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tally.schemas.ShardKeys;
+import java.nio.charset.StandardCharsets;
 import java.util.Random;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.Serdes;
@@ -22,7 +24,7 @@ class LocalStoresTest {
       String key = "counter-" + random.nextInt(1_000_000) + (i % 3 == 0 ? "#" + random.nextInt(64) : "")
           + (i % 7 == 0 ? "é" : "");
       int partitions = 1 + random.nextInt(64);
-      assertThat(LocalStores.partitionOf(key, partitions))
+      assertThat(ShardKeys.partitionOf(key.getBytes(StandardCharsets.UTF_8), partitions))
           .as("%s over %d partitions", key, partitions)
           .isEqualTo(streams.partitions("tally.increments", key, null, new RecordHeaders(), partitions).orElseThrow().iterator().next());
     }

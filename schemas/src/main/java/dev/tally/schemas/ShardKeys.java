@@ -1,5 +1,7 @@
 package dev.tally.schemas;
 
+import org.apache.kafka.common.utils.Utils;
+
 /**
  * Shard keys: shard 0 of counter {@code c} is {@code c}, shard k &gt; 0 is {@code c#k}. Every store is keyed
  * by shard key; reads merge the shards of a counter.
@@ -22,6 +24,14 @@ public final class ShardKeys {
       throw new IllegalArgumentException("shard must be in [0, " + MAX_SHARDS + "), got " + shard);
     }
     return shard == 0 ? counter : counter + SEPARATOR + shard;
+  }
+
+  /**
+   * The partition of a shard key (its UTF-8 bytes) among {@code partitions}: where Kafka's default
+   * partitioner, and so Kafka Streams' {@code queryMetadataForKey}, places it.
+   */
+  public static int partitionOf(byte[] key, int partitions) {
+    return Utils.toPositive(Utils.murmur2(key)) % partitions;
   }
 
   /** The counter a shard key belongs to: {@code c} for {@code c} and for {@code c#k}. */

@@ -1,9 +1,9 @@
 package dev.tally.topology;
 
+import dev.tally.schemas.ShardKeys;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.metrics.Sensor;
-import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -38,10 +38,6 @@ final class PartitionCheck implements Processor<byte[], byte[], byte[], byte[]> 
     this.backfillTopic = backfillTopic;
   }
 
-  static int partitionOf(byte[] key, int partitions) {
-    return Utils.toPositive(Utils.murmur2(key)) % partitions;
-  }
-
   @Override
   public void init(ProcessorContext<byte[], byte[]> context) {
     this.context = context;
@@ -53,7 +49,7 @@ final class PartitionCheck implements Processor<byte[], byte[], byte[], byte[]> 
   @Override
   public void process(Record<byte[], byte[]> record) {
     int partition = context.recordMetadata().map(metadata -> metadata.partition()).orElse(-1);
-    boolean placed = record.key() == null || partition < 0 || partitionOf(record.key(), partitions) == partition;
+    boolean placed = record.key() == null || partition < 0 || ShardKeys.partitionOf(record.key(), partitions) == partition;
     if (placed == passPlaced) {
       if (placed) {
         context.forward(record);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tally.schemas.IncrementEvent;
 import dev.tally.schemas.IncrementEventSerde;
+import dev.tally.schemas.ShardKeys;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
@@ -37,7 +38,7 @@ class PartitionCheckTest {
         for (int i = 0; i <= c; i++) {
           IncrementEvent event = IncrementEvent.newBuilder().setCounter("c" + c).setDelta(1).setEventTime(T0).build();
           input.pipeInput(new TestRecord<>(key, serde.encode(event), T0));
-          if (PartitionCheck.partitionOf(key, 4) != 0) {
+          if (ShardKeys.partitionOf(key, 4) != 0) {
             misplaced++;
           }
         }
