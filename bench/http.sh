@@ -13,8 +13,9 @@
 #
 # The 1-client rows are timed by OneClient (bench/src/main/java/dev/tally/bench/OneClient.java: one
 # keep-alive connection, each request timed from its first byte written to its answer's last byte read),
-# not by `wrk -c1`, whose percentiles on `serve` came out about ten times its own mean
-# (docs/benchmarks.md); the point read is timed both ways.
+# not by `wrk -c1`, whose p99 on `serve` came out 4-14 times what OneClient and `ab` measured on the
+# same server, and above what its own request rate allows (docs/benchmarks.md); the point read is
+# timed both ways.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
