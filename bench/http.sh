@@ -159,16 +159,16 @@ for _ in $(seq 1 240); do [[ "$(instances)" == "2" ]] && break; sleep 0.5; done
 body=""
 for j in $(seq 0 199); do body+="{\"counter\":\"bench:q$j\"}"$'\n'; done
 curl -sf -X POST -H 'Content-Type: application/x-ndjson' --data-binary "$body" "$base/v1/events" > /dev/null
-# Which partition each counter lands on: Kafka's own partitioner function, as Tally calls it.
+# Which partition each counter lands on: Tally's own ShardKeys.partitionOf, Kafka's default partitioner.
 cat > "$work/Partition.java" << 'EOF'
+import dev.tally.schemas.ShardKeys;
 import java.nio.charset.StandardCharsets;
-import org.apache.kafka.common.utils.Utils;
 
 public class Partition {
   public static void main(String[] args) {
     int partitions = Integer.parseInt(args[0]);
     for (int i = 1; i < args.length; i++) {
-      System.out.println(args[i] + " " + Utils.toPositive(Utils.murmur2(args[i].getBytes(StandardCharsets.UTF_8))) % partitions);
+      System.out.println(args[i] + " " + ShardKeys.partitionOf(args[i].getBytes(StandardCharsets.UTF_8), partitions));
     }
   }
 }
