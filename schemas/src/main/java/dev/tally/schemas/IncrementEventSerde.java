@@ -3,12 +3,16 @@ package dev.tally.schemas;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
 import org.apache.avro.SchemaCompatibility.SchemaPairCompatibility;
+import org.apache.avro.SchemaNormalization;
+import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.message.BinaryMessageEncoder;
 import org.apache.avro.message.SchemaStore;
@@ -22,6 +26,10 @@ import org.apache.kafka.common.serialization.Serializer;
  * schema's 64-bit fingerprint, then the Avro binary body. Readers resolve the fingerprint against a
  * {@link SchemaStore} of every historical version, so no registry server is needed.
  *
+ * <p>A record written with the current schema, as all of Tally's own are, is read field by field with
+ * Avro's {@link BinaryDecoder} ({@link #readCurrent}); one written with another version goes through
+ * Avro's schema resolution. The generic path took a fifth of a counting thread's time on one hot counter.
+ *
  * <p>Decoding failures are {@link EventDecodingException}s whose reason tells corrupt bytes, an unknown
  * schema and an incompatible schema apart. Thread-safe.
  */
@@ -30,6 +38,8 @@ public final class IncrementEventSerde implements Serde<IncrementEvent> {
   private static final int HEADER_LENGTH = 10;
   private static final byte MARKER_0 = (byte) 0xC3;
   private static final byte MARKER_1 = (byte) 0x01;
+  /** The fingerprint that single-object encoding writes for the current schema. */
+  private static final long CURRENT = SchemaNormalization.parsingFingerprint64(IncrementEvent.getClassSchema());
 
   private final SchemaStore store;
   private final BinaryMessageEncoder<IncrementEvent> encoder;
@@ -72,13 +82,39 @@ public final class IncrementEventSerde implements Serde<IncrementEvent> {
           null);
     }
     long fingerprint = ByteBuffer.wrap(bytes, 2, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
-    checkCompatible(fingerprint);
+    if (fingerprint != CURRENT) {
+      checkCompatible(fingerprint);
+    }
     try {
-      return decoder.decode(bytes);
+      return fingerprint == CURRENT ? readCurrent(bytes) : decoder.decode(bytes);
     } catch (IOException | RuntimeException e) {
       throw new EventDecodingException(EventDecodingException.Reason.CORRUPT,
           "corrupt IncrementEvent body: " + e, e);
     }
+  }
+
+  /**
+   * The body of a record written with the current schema, its fields in the schema's order (the serde's
+   * test fails if they change). As Avro's own reader, it ignores bytes after the last field.
+   */
+  private static IncrementEvent readCurrent(byte[] bytes) throws IOException {
+    BinaryDecoder in = DecoderFactory.get().binaryDecoder(bytes, HEADER_LENGTH, bytes.length - HEADER_LENGTH, null);
+    String counter = in.readString();
+    long delta = in.readLong();
+    String item = readOptionalString(in);
+    Instant eventTime = Instant.ofEpochMilli(in.readLong());
+    String eventId = readOptionalString(in);
+    return new IncrementEvent(counter, delta, item, eventTime, eventId);
+  }
+
+  /** A union of null and string: branch 0 is null. */
+  private static String readOptionalString(BinaryDecoder in) throws IOException {
+    int branch = in.readIndex();
+    return switch (branch) {
+      case 0 -> null;
+      case 1 -> in.readString();
+      default -> throw new IOException("union branch " + branch + " of a [null, string] field");
+    };
   }
 
   private void checkCompatible(long fingerprint) {

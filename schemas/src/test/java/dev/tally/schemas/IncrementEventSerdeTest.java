@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.time.Instant;
+import java.util.Random;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
 import org.apache.avro.generic.GenericData;
@@ -17,6 +18,9 @@ import org.apache.avro.message.SchemaStore;
 import org.junit.jupiter.api.Test;
 
 class IncrementEventSerdeTest {
+
+  /** Marker and fingerprint before an Avro single-object encoded body. */
+  private static final int HEADER = 10;
 
   private static final Schema OLDER = load("IncrementEvent-older.avsc");
   private static final Schema NEWER = load("IncrementEvent-newer.avsc");
@@ -33,6 +37,53 @@ class IncrementEventSerdeTest {
 
     assertThat(bytes[0]).isEqualTo((byte) 0xC3);
     assertThat(serde.deserializer().deserialize("t", bytes)).isEqualTo(event);
+  }
+
+  /** The current schema's records are read field by field (IncrementEventSerde.readCurrent): in this order. */
+  @Test
+  void theCurrentSchemaHasTheFieldsItsFastReaderReads() {
+    assertThat(IncrementEvent.getClassSchema().getFields())
+        .as("IncrementEvent changed: change IncrementEventSerde.readCurrent to read its fields, then this list")
+        .extracting(field -> field.name() + ":" + SchemaNormalization.toParsingForm(field.schema()))
+        .containsExactly(
+            "counter:\"string\"",
+            "delta:\"long\"",
+            "item:[\"null\",\"string\"]",
+            "eventTime:\"long\"",
+            "eventId:[\"null\",\"string\"]");
+  }
+
+  @Test
+  void readsTheCurrentSchemaAsAvrosOwnReaderDoes() throws IOException {
+    IncrementEventSerde serde = new IncrementEventSerde();
+    Random random = new Random(42);
+    for (int i = 0; i < 2_000; i++) {
+      IncrementEvent event = IncrementEvent.newBuilder()
+          .setCounter(text(random, 1 + random.nextInt(200)))
+          .setDelta(switch (random.nextInt(4)) {
+            case 0 -> Long.MIN_VALUE + random.nextInt(3);
+            case 1 -> Long.MAX_VALUE - random.nextInt(3);
+            default -> random.nextLong() >> random.nextInt(64);
+          })
+          .setItem(random.nextBoolean() ? null : text(random, random.nextInt(300)))
+          .setEventTime(Instant.ofEpochMilli(random.nextLong() >> 20))
+          .setEventId(random.nextBoolean() ? null : text(random, random.nextInt(100)))
+          .build();
+      byte[] bytes = serde.encode(event);
+
+      assertThat(serde.decode(bytes)).as("event %d", i)
+          .isEqualTo(IncrementEvent.getDecoder().decode(bytes))
+          .isEqualTo(event);
+    }
+  }
+
+  /** Any code points, multi-byte UTF-8 among them. */
+  private static String text(Random random, int length) {
+    StringBuilder text = new StringBuilder();
+    for (int i = 0; i < length; i++) {
+      text.appendCodePoint(random.nextInt(4) == 0 ? 0x80 + random.nextInt(0xD800 - 0x80) : 0x20 + random.nextInt(0x5f));
+    }
+    return text.toString();
   }
 
   @Test
@@ -111,8 +162,10 @@ class IncrementEventSerdeTest {
     byte[] valid = serde.encode(IncrementEvent.newBuilder()
         .setCounter("c").setDelta(1).setEventTime(Instant.EPOCH).build());
     byte[] truncated = java.util.Arrays.copyOf(valid, valid.length - 3);
+    byte[] badUnion = valid.clone();
+    badUnion[HEADER + 1 + 1 + 1] = 8; // counter "c" (length, byte), delta 1, then item's branch: 4, no such branch
 
-    for (byte[] corrupt : new byte[][] {"hello".getBytes(), new byte[0], truncated}) {
+    for (byte[] corrupt : new byte[][] {"hello".getBytes(), new byte[0], truncated, badUnion}) {
       assertThatThrownBy(() -> serde.decode(corrupt))
           .isInstanceOfSatisfying(EventDecodingException.class,
               e -> assertThat(e.reason()).isEqualTo(EventDecodingException.Reason.CORRUPT));

@@ -9,6 +9,7 @@ import dev.tally.schemas.ShardKeys;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -19,6 +20,7 @@ import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.TimestampedKeyValueStore;
 import org.apache.kafka.streams.state.ValueAndTimestamp;
 import org.apache.kafka.streams.state.WindowStore;
@@ -69,8 +71,14 @@ final class CountProcessor implements Processor<byte[], byte[], String, CountOut
   /** The stream-time store's key for the processed offset of each input topic. */
   private final Map<String, String> progressKeys = new HashMap<>();
   private ProcessorContext<String, CountOutput> context;
-  /** Events per shard key since the last activity tick; in memory only (see the class comment). */
-  private final Map<String, Long> pendingActivity = new HashMap<>();
+  /**
+   * Events per shard key since the last activity tick, each in a one-element array so that an event
+   * costs no boxed count; in memory only (see the class comment).
+   */
+  private final Map<String, long[]> pendingActivity = new HashMap<>();
+  /** The last record's key, as bytes and as text: a hot key's events follow each other. */
+  private byte[] lastKeyBytes;
+  private String lastKey;
   private HeadStore<PnCounter> totals;
   private HeadStore<HllSketch> uniques;
   private BufferedKeyValueStore<String, Long> streamTimeStore;
@@ -123,13 +131,16 @@ final class CountProcessor implements Processor<byte[], byte[], String, CountOut
 
   @Override
   public void process(Record<byte[], byte[]> record) {
-    count(record);
+    RecordMetadata source = context.recordMetadata().orElse(null);
+    count(record, source);
     // After the stores changed: a read that sees this offset sees what it did (see WriteBackStore).
-    context.recordMetadata().ifPresent(source -> streamTimeStore.put(
-        progressKeys.computeIfAbsent(source.topic(), topic -> WriteBackStore.PROGRESS_PREFIX + topic), source.offset()));
+    if (source != null) {
+      streamTimeStore.put(progressKeys.computeIfAbsent(source.topic(), topic -> WriteBackStore.PROGRESS_PREFIX + topic),
+          source.offset());
+    }
   }
 
-  private void count(Record<byte[], byte[]> record) {
+  private void count(Record<byte[], byte[]> record, RecordMetadata source) {
     IncrementEvent event;
     try {
       event = serde.decode(record.value());
@@ -137,7 +148,7 @@ final class CountProcessor implements Processor<byte[], byte[], String, CountOut
       reject(record, e.reason().code(), e.getMessage());
       return;
     }
-    String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
+    String key = keyOf(record.key());
     Optional<String> problem = EventRules.problem(key, event, record.timestamp(), config.maxFutureSkew());
     if (problem.isPresent()) {
       reject(record, DeadLetters.INVALID, problem.get());
@@ -153,7 +164,7 @@ final class CountProcessor implements Processor<byte[], byte[], String, CountOut
     }
     long delta = event.getDelta();
     long eventTime = event.getEventTime().toEpochMilli();
-    boolean backfill = isBackfill(record);
+    boolean backfill = isBackfill(record, source);
     boolean late = !backfill && streamTime != Long.MIN_VALUE && eventTime < streamTime - config.grace().toMillis();
     long bucketTime = late ? Head.NONE : eventTime;
     // An event moves stream time only as far as when it was written (its record's timestamp): a client
@@ -182,7 +193,12 @@ final class CountProcessor implements Processor<byte[], byte[], String, CountOut
     if (item != null) {
       uniques.add(key, bucketTime, newStreamTime, sketch -> UniqueSketches.add(sketch, item, config.hllLgK()));
     }
-    pendingActivity.merge(key, 1L, Long::sum);
+    long[] events = pendingActivity.get(key);
+    if (events == null) {
+      pendingActivity.put(key, new long[] {1});
+    } else {
+      events[0]++;
+    }
 
     if (late) {
       reject(record, DeadLetters.LATE, "eventTime " + event.getEventTime() + " is more than " + config.grace()
@@ -196,12 +212,24 @@ final class CountProcessor implements Processor<byte[], byte[], String, CountOut
     }
   }
 
+  /** {@code key} as text; the last key's text again when the bytes are the same. */
+  private String keyOf(byte[] key) {
+    if (key == null) {
+      return null;
+    }
+    if (!Arrays.equals(key, lastKeyBytes)) {
+      lastKey = new String(key, StandardCharsets.UTF_8);
+      lastKeyBytes = key;
+    }
+    return lastKey;
+  }
+
   /**
    * Whether {@code record} is history: read from the backfill topic, or re-routed from it (see
    * {@link PartitionCheck}; the mark is trusted only there, where no producer writes).
    */
-  private boolean isBackfill(Record<byte[], byte[]> record) {
-    String topic = context.recordMetadata().map(metadata -> metadata.topic()).orElse("");
+  private boolean isBackfill(Record<byte[], byte[]> record, RecordMetadata source) {
+    String topic = source == null || source.topic() == null ? "" : source.topic();
     return topic.equals(config.backfillTopic()) || topic.endsWith("-" + CounterTopology.REROUTED + "-repartition")
         && record.headers().lastHeader(PartitionCheck.BACKFILL_HEADER) != null;
   }
@@ -242,8 +270,8 @@ final class CountProcessor implements Processor<byte[], byte[], String, CountOut
     long second = Math.floorDiv(timestamp - 1, 1000);
     Map<String, Long> byCounter = new HashMap<>();
     pendingActivity.forEach((key, events) -> {
-      byCounter.merge(ShardKeys.counterOf(key), events, Long::sum);
-      hot.observe(key, second, events, this::configuredShards).ifPresent(decision -> {
+      byCounter.merge(ShardKeys.counterOf(key), events[0], Long::sum);
+      hot.observe(key, second, events[0], this::configuredShards).ifPresent(decision -> {
         raises.record();
         context.forward(new Record<>(decision.getCounter().toString(), new CountOutput.ShardDecision(decision),
             timestamp));

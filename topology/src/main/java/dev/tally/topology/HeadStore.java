@@ -77,7 +77,11 @@ public final class HeadStore<V> extends WriteBackStore<KeyValueStore<String, Hea
    * @return the key's new all-time value
    */
   public synchronized V add(String key, long eventTime, long streamTime, UnaryOperator<V> add) {
-    Head<V> head = head(key);
+    Head<V> head = dirty.get(key);
+    boolean buffered = head != null;
+    if (!buffered) {
+      head = wrapped().get(key);
+    }
     V total = add.apply(head == null ? null : head.total);
     if (head == null) {
       head = new Head<>(tiers.size());
@@ -105,7 +109,9 @@ public final class HeadStore<V> extends WriteBackStore<KeyValueStore<String, Hea
         }
       }
     }
-    dirty.put(key, head);
+    if (!buffered) {
+      dirty.put(key, head);
+    }
     position.record();
     if (dirty.size() >= maxEntries) {
       writeDown();

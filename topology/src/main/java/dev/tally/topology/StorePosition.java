@@ -19,7 +19,8 @@ final class StorePosition {
 
   private StateStoreContext context;
   private int partition;
-  private final Map<String, Long> taken = new HashMap<>();
+  /** Topic to the newest offset taken, in a one-element array: updated for every event, without boxing. */
+  private final Map<String, long[]> taken = new HashMap<>();
 
   void init(StateStoreContext context) {
     this.context = context;
@@ -31,7 +32,12 @@ final class StorePosition {
   void record() {
     RecordMetadata record = context.recordMetadata().orElse(null);
     if (record != null && record.topic() != null) {
-      taken.merge(record.topic(), record.offset(), Math::max);
+      long[] offset = taken.get(record.topic());
+      if (offset == null) {
+        taken.put(record.topic(), new long[] {record.offset()});
+      } else if (offset[0] < record.offset()) {
+        offset[0] = record.offset();
+      }
     }
   }
 
@@ -40,8 +46,8 @@ final class StorePosition {
     Position position = inner.getPosition().copy();
     taken.forEach((topic, offset) -> {
       Long stored = position.getPartitionPositions(topic).get(partition);
-      if (stored == null || stored < offset) {
-        position.withComponent(topic, partition, offset);
+      if (stored == null || stored < offset[0]) {
+        position.withComponent(topic, partition, offset[0]);
       }
     });
     return position;
