@@ -1,5 +1,6 @@
 package dev.tally.schemas;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -12,9 +13,10 @@ import org.apache.avro.SchemaCompatibility;
 import org.apache.avro.SchemaCompatibility.SchemaPairCompatibility;
 import org.apache.avro.SchemaNormalization;
 import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.message.BinaryMessageDecoder;
-import org.apache.avro.message.BinaryMessageEncoder;
 import org.apache.avro.message.SchemaStore;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -26,9 +28,10 @@ import org.apache.kafka.common.serialization.Serializer;
  * schema's 64-bit fingerprint, then the Avro binary body. Readers resolve the fingerprint against a
  * {@link SchemaStore} of every historical version, so no registry server is needed.
  *
- * <p>A record written with the current schema, as all of Tally's own are, is read field by field with
- * Avro's {@link BinaryDecoder} ({@link #readCurrent}); one written with another version goes through
- * Avro's schema resolution. The generic path took a fifth of a counting thread's time on one hot counter.
+ * <p>Records are written, and a record written with the current schema (as all of Tally's own are) is
+ * read, field by field with Avro's {@link BinaryEncoder} and {@link BinaryDecoder}; one written with
+ * another version goes through Avro's schema resolution. Avro's generic reader took a fifth of a
+ * counting thread's time on one hot counter, and its writer more than a quarter of a producing one's.
  *
  * <p>Decoding failures are {@link EventDecodingException}s whose reason tells corrupt bytes, an unknown
  * schema and an incompatible schema apart. Thread-safe.
@@ -40,9 +43,10 @@ public final class IncrementEventSerde implements Serde<IncrementEvent> {
   private static final byte MARKER_1 = (byte) 0x01;
   /** The fingerprint that single-object encoding writes for the current schema. */
   private static final long CURRENT = SchemaNormalization.parsingFingerprint64(IncrementEvent.getClassSchema());
+  private static final byte[] CURRENT_FINGERPRINT_BYTES =
+      ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(CURRENT).array();
 
   private final SchemaStore store;
-  private final BinaryMessageEncoder<IncrementEvent> encoder;
   private final BinaryMessageDecoder<IncrementEvent> decoder;
   private final Map<Long, SchemaPairCompatibility> compatibility = new ConcurrentHashMap<>();
 
@@ -54,16 +58,22 @@ public final class IncrementEventSerde implements Serde<IncrementEvent> {
   /** A serde that resolves writer schemas through {@code store}. */
   public IncrementEventSerde(SchemaStore store) {
     this.store = store;
-    this.encoder = IncrementEvent.getEncoder();
     this.decoder = IncrementEvent.createDecoder(store);
   }
 
   public byte[] encode(IncrementEvent event) {
     try {
-      ByteBuffer buffer = encoder.encode(event);
-      byte[] bytes = new byte[buffer.remaining()];
-      buffer.get(bytes);
-      return bytes;
+      ByteArrayOutputStream out = new ByteArrayOutputStream(64);
+      out.write(MARKER_0);
+      out.write(MARKER_1);
+      out.write(CURRENT_FINGERPRINT_BYTES);
+      BinaryEncoder body = EncoderFactory.get().directBinaryEncoder(out, null);
+      body.writeString(event.getCounter());
+      body.writeLong(event.getDelta());
+      writeOptionalString(body, event.getItem());
+      body.writeLong(event.getEventTime().toEpochMilli());
+      writeOptionalString(body, event.getEventId());
+      return out.toByteArray();
     } catch (IOException | RuntimeException e) {
       throw new SerializationException("cannot encode IncrementEvent " + event, e);
     }
@@ -105,6 +115,16 @@ public final class IncrementEventSerde implements Serde<IncrementEvent> {
     Instant eventTime = Instant.ofEpochMilli(in.readLong());
     String eventId = readOptionalString(in);
     return new IncrementEvent(counter, delta, item, eventTime, eventId);
+  }
+
+  /** A union of null and string: branch 0 is null. */
+  private static void writeOptionalString(BinaryEncoder out, String value) throws IOException {
+    if (value == null) {
+      out.writeIndex(0);
+    } else {
+      out.writeIndex(1);
+      out.writeString(value);
+    }
   }
 
   /** A union of null and string: branch 0 is null. */

@@ -54,7 +54,7 @@ class IncrementEventSerdeTest {
   }
 
   @Test
-  void readsTheCurrentSchemaAsAvrosOwnReaderDoes() throws IOException {
+  void writesAndReadsTheCurrentSchemaAsAvrosOwnCodersDo() throws IOException {
     IncrementEventSerde serde = new IncrementEventSerde();
     Random random = new Random(42);
     for (int i = 0; i < 2_000; i++) {
@@ -71,6 +71,7 @@ class IncrementEventSerdeTest {
           .build();
       byte[] bytes = serde.encode(event);
 
+      assertThat(bytes).as("event %d", i).isEqualTo(IncrementEvent.getEncoder().encode(event).array());
       assertThat(serde.decode(bytes)).as("event %d", i)
           .isEqualTo(IncrementEvent.getDecoder().decode(bytes))
           .isEqualTo(event);
