@@ -54,8 +54,9 @@ final class EventParser {
         .ifPresent(problem -> {
           throw new InvalidEventException(problem);
         });
-    return IncrementEvent.newBuilder()
-        .setCounter(id).setDelta(delta).setItem(item).setEventTime(eventTime).setEventId(eventId).build();
+    // Every field given and checked above: the constructor, not the builder, which validates each field
+    // again: 7 of 155 samples of an import in a profile.
+    return new IncrementEvent(id, delta, item, eventTime, eventId);
   }
 
   private static String text(JsonNode json, String field) {
