@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -108,13 +109,29 @@ public final class IncrementEventSerde implements Serde<IncrementEvent> {
    * test fails if they change). As Avro's own reader, it ignores bytes after the last field.
    */
   private static IncrementEvent readCurrent(byte[] bytes) throws IOException {
-    BinaryDecoder in = DecoderFactory.get().binaryDecoder(bytes, HEADER_LENGTH, bytes.length - HEADER_LENGTH, null);
-    String counter = in.readString();
+    int body = bytes.length - HEADER_LENGTH;
+    BinaryDecoder in = DecoderFactory.get().binaryDecoder(bytes, HEADER_LENGTH, body, null);
+    String counter = readString(in, body);
     long delta = in.readLong();
-    String item = readOptionalString(in);
+    String item = readOptionalString(in, body);
     Instant eventTime = Instant.ofEpochMilli(in.readLong());
-    String eventId = readOptionalString(in);
+    String eventId = readOptionalString(in, body);
     return new IncrementEvent(counter, delta, item, eventTime, eventId);
+  }
+
+  /**
+   * An Avro string (a length, then UTF-8 bytes), refused if it says it is longer than the {@code body}
+   * that holds it: Avro's own {@code readString} allocates whatever length a record claims before it
+   * reads, so a few corrupt bytes could ask for a gigabyte.
+   */
+  private static String readString(BinaryDecoder in, int body) throws IOException {
+    long length = in.readLong();
+    if (length < 0 || length > body) {
+      throw new IOException("a string of " + length + " bytes in a body of " + body);
+    }
+    byte[] utf8 = new byte[(int) length];
+    in.readFixed(utf8);
+    return new String(utf8, StandardCharsets.UTF_8);
   }
 
   /** A union of null and string: branch 0 is null. */
@@ -128,11 +145,11 @@ public final class IncrementEventSerde implements Serde<IncrementEvent> {
   }
 
   /** A union of null and string: branch 0 is null. */
-  private static String readOptionalString(BinaryDecoder in) throws IOException {
+  private static String readOptionalString(BinaryDecoder in, int body) throws IOException {
     int branch = in.readIndex();
     return switch (branch) {
       case 0 -> null;
-      case 1 -> in.readString();
+      case 1 -> readString(in, body);
       default -> throw new IOException("union branch " + branch + " of a [null, string] field");
     };
   }

@@ -173,6 +173,23 @@ class IncrementEventSerdeTest {
     }
   }
 
+  /** A string length of a gigabyte in a record of a few bytes: refused as corrupt, nothing allocated for it. */
+  @Test
+  void refusesAStringLongerThanTheRecord() {
+    IncrementEventSerde serde = new IncrementEventSerde();
+    byte[] valid = serde.encode(IncrementEvent.newBuilder()
+        .setCounter("c").setDelta(1).setEventTime(Instant.EPOCH).build());
+    byte[] huge = java.util.Arrays.copyOf(valid, HEADER + 5);
+    // zigzag varint of 1,000,000,000: 2,000,000,000 = 0x77359400
+    byte[] length = {(byte) 0x80, (byte) 0xA8, (byte) 0xD6, (byte) 0xB9, 0x07};
+    System.arraycopy(length, 0, huge, HEADER, length.length);
+
+    assertThatThrownBy(() -> serde.decode(huge))
+        .isInstanceOfSatisfying(EventDecodingException.class,
+            e -> assertThat(e.reason()).isEqualTo(EventDecodingException.Reason.CORRUPT))
+        .hasMessageContaining("a string of 1000000000 bytes");
+  }
+
   private static IncrementEventSerde storeWith(Schema extra) {
     SchemaStore.Cache store = SchemaHistory.incrementEventStore();
     store.addSchema(extra);
