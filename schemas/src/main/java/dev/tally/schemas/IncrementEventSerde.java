@@ -122,7 +122,10 @@ public final class IncrementEventSerde implements Serde<IncrementEvent> {
   /**
    * An Avro string (a length, then UTF-8 bytes), refused if it says it is longer than the {@code body}
    * that holds it: Avro's own {@code readString} allocates whatever length a record claims before it
-   * reads, so a few corrupt bytes could ask for a gigabyte.
+   * reads, so a few corrupt bytes could ask for a gigabyte. Today every registered version is the
+   * current one, so only this reader sees Kafka's records; once an older version is registered, its
+   * records go through Avro's, and the process should bound Avro's strings too (the system property
+   * {@code org.apache.avro.limits.string.maxLength}, read once when Avro first checks a length).
    */
   private static String readString(BinaryDecoder in, int body) throws IOException {
     long length = in.readLong();
