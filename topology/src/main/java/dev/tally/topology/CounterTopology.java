@@ -152,7 +152,8 @@ public final class CounterTopology {
   private static <V> void addHeadStore(StreamsBuilder builder, TaskStores taskStores, String name, List<Tier> tiers,
       Serde<V> serde, int maxKeys, BinaryOperator<V> merge, UnaryOperator<V> copy) {
     builder.addStateStore(new BufferedStoreBuilder<>(
-        Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), Serdes.String(), new HeadSerde<>(serde, tiers)),
+        Stores.keyValueStoreBuilder(WriteDownPosition.around(Stores.persistentKeyValueStore(name)), Serdes.String(),
+            new HeadSerde<>(serde, tiers)),
         inner -> new HeadStore<>(inner, taskStores, tiers, maxKeys, merge, copy)));
     for (int i = 0; i < tiers.size(); i++) {
       Tier tier = tiers.get(i);

@@ -13,6 +13,7 @@ import org.apache.kafka.streams.query.Query;
 import org.apache.kafka.streams.query.QueryConfig;
 import org.apache.kafka.streams.query.QueryResult;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.internals.WrappedStateStore;
 
 /**
  * A shard key's all-time value and the open bucket of each of its tiers, as one {@link Head} per key
@@ -158,7 +159,18 @@ public final class HeadStore<V> extends WriteBackStore<KeyValueStore<String, Hea
 
   @Override
   protected void writeDown() {
-    dirty.forEach((key, head) -> wrapped().put(key, head));
+    WriteDownPosition positions = wrapped() instanceof WrappedStateStore<?, ?, ?> layers
+        ? layers.findInner(WriteDownPosition.class) : null;
+    if (positions != null) {
+      positions.freeze();
+    }
+    try {
+      dirty.forEach((key, head) -> wrapped().put(key, head));
+    } finally {
+      if (positions != null) {
+        positions.thaw();
+      }
+    }
     dirty.clear();
   }
 
