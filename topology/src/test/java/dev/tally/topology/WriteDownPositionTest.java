@@ -3,13 +3,10 @@ package dev.tally.topology;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.List;
 import org.apache.kafka.common.utils.Bytes;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.query.Position;
 import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
-import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.state.internals.WrappedStateStore;
@@ -80,8 +77,7 @@ class WriteDownPositionTest {
     };
   }
 
-  private final class Counting extends WrappedStateStore<KeyValueStore<Bytes, byte[]>, Bytes, byte[]>
-      implements KeyValueStore<Bytes, byte[]> {
+  private final class Counting extends PassingKeyValueStore {
 
     Counting(KeyValueStore<Bytes, byte[]> inner) {
       super(inner);
@@ -91,46 +87,6 @@ class WriteDownPositionTest {
     public Position getPosition() {
       asked.incrementAndGet();
       return wrapped().getPosition();
-    }
-
-    @Override
-    public void put(Bytes key, byte[] value) {
-      wrapped().put(key, value);
-    }
-
-    @Override
-    public byte[] putIfAbsent(Bytes key, byte[] value) {
-      return wrapped().putIfAbsent(key, value);
-    }
-
-    @Override
-    public void putAll(List<KeyValue<Bytes, byte[]>> entries) {
-      wrapped().putAll(entries);
-    }
-
-    @Override
-    public byte[] delete(Bytes key) {
-      return wrapped().delete(key);
-    }
-
-    @Override
-    public byte[] get(Bytes key) {
-      return wrapped().get(key);
-    }
-
-    @Override
-    public KeyValueIterator<Bytes, byte[]> range(Bytes from, Bytes to) {
-      return wrapped().range(from, to);
-    }
-
-    @Override
-    public KeyValueIterator<Bytes, byte[]> all() {
-      return wrapped().all();
-    }
-
-    @Override
-    public long approximateNumEntries() {
-      return wrapped().approximateNumEntries();
     }
   }
 }
