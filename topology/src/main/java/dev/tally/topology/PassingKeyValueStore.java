@@ -1,10 +1,12 @@
 package dev.tally.topology;
 
 import java.util.List;
+import java.util.function.UnaryOperator;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
@@ -16,6 +18,27 @@ abstract class PassingKeyValueStore extends WrappedStateStore<KeyValueStore<Byte
 
   PassingKeyValueStore(KeyValueStore<Bytes, byte[]> inner) {
     super(inner);
+  }
+
+  /** {@code inner}, with each store it supplies wrapped in the layer {@code layer} makes. */
+  static KeyValueBytesStoreSupplier layered(KeyValueBytesStoreSupplier inner,
+      UnaryOperator<KeyValueStore<Bytes, byte[]>> layer) {
+    return new KeyValueBytesStoreSupplier() {
+      @Override
+      public String name() {
+        return inner.name();
+      }
+
+      @Override
+      public KeyValueStore<Bytes, byte[]> get() {
+        return layer.apply(inner.get());
+      }
+
+      @Override
+      public String metricsScope() {
+        return inner.metricsScope();
+      }
+    };
   }
 
   @Override

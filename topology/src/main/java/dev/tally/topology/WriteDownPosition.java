@@ -26,22 +26,7 @@ final class WriteDownPosition extends PassingKeyValueStore {
 
   /** {@code rocks}, with each store it supplies wrapped in this layer. */
   static KeyValueBytesStoreSupplier around(KeyValueBytesStoreSupplier rocks) {
-    return new KeyValueBytesStoreSupplier() {
-      @Override
-      public String name() {
-        return rocks.name();
-      }
-
-      @Override
-      public KeyValueStore<Bytes, byte[]> get() {
-        return new WriteDownPosition(rocks.get());
-      }
-
-      @Override
-      public String metricsScope() {
-        return rocks.metricsScope();
-      }
-    };
+    return layered(rocks, WriteDownPosition::new);
   }
 
   /** Until {@link #thaw}, nothing but the stream thread's write-down touches the store. */

@@ -58,23 +58,7 @@ class WriteDownPositionTest {
 
   /** Kafka's in-memory store, counting the asks for its position. */
   private KeyValueBytesStoreSupplier counted(String name) {
-    KeyValueBytesStoreSupplier memory = Stores.inMemoryKeyValueStore(name);
-    return new KeyValueBytesStoreSupplier() {
-      @Override
-      public String name() {
-        return name;
-      }
-
-      @Override
-      public KeyValueStore<Bytes, byte[]> get() {
-        return new Counting(memory.get());
-      }
-
-      @Override
-      public String metricsScope() {
-        return memory.metricsScope();
-      }
-    };
+    return PassingKeyValueStore.layered(Stores.inMemoryKeyValueStore(name), Counting::new);
   }
 
   private final class Counting extends PassingKeyValueStore {
