@@ -39,6 +39,8 @@ public final class HeadStore<V> extends WriteBackStore<KeyValueStore<String, Hea
   private final BinaryOperator<V> merge;
   private final UnaryOperator<V> copy;
   private final int maxEntries;
+  /** The layer beneath that copies the store's position once per write-down; null if there is none. */
+  private final WriteDownPosition positions;
   /** Dirty keys and their heads. */
   private final Map<String, Head<V>> dirty = new HashMap<>();
   private List<BufferedWindowStore<String, V>> tierStores;
@@ -52,6 +54,8 @@ public final class HeadStore<V> extends WriteBackStore<KeyValueStore<String, Hea
     super(inner, taskStores);
     this.tiers = List.copyOf(tiers);
     this.maxEntries = maxEntries;
+    this.positions = inner instanceof WrappedStateStore<?, ?, ?> layers
+        ? layers.findInner(WriteDownPosition.class) : null;
     this.merge = merge;
     this.copy = copy;
   }
@@ -159,8 +163,6 @@ public final class HeadStore<V> extends WriteBackStore<KeyValueStore<String, Hea
 
   @Override
   protected void writeDown() {
-    WriteDownPosition positions = wrapped() instanceof WrappedStateStore<?, ?, ?> layers
-        ? layers.findInner(WriteDownPosition.class) : null;
     if (positions != null) {
       positions.freeze();
     }
