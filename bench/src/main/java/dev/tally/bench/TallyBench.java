@@ -357,15 +357,17 @@ public final class TallyBench {
 
     int[] expected = new int[workload.counters()];
     int shards = workload == Workload.HOT_SHARDED ? 16 : 1;
-    if (drain) {
-      produce(workload, topic, shards, expected);
-    }
-    try (KafkaStreams streams = new KafkaStreams(CounterTopology.build(config), props)) {
+    // Made (and connected) before the timer starts, as the ceiling's producer is.
+    try (TallyProducer producer = new TallyProducer(producerSettings(), topic, counter -> shards);
+        KafkaStreams streams = new KafkaStreams(CounterTopology.build(config), props)) {
+      if (drain) {
+        produce(workload, producer, expected);
+      }
       streams.start();
       awaitRunning(streams);
       long start = System.nanoTime();
       if (!drain) {
-        produce(workload, topic, shards, expected);
+        produce(workload, producer, expected);
       }
       awaitCommitted("bench-" + run, topic);
       double rate = eventsFor(workload) / seconds(start);
@@ -398,26 +400,24 @@ public final class TallyBench {
   }
 
   /** Sends the events of {@code workload} through TallyProducer, noting each counter's count. */
-  private void produce(Workload workload, String topic, int shards, int[] expected) throws Exception {
+  private void produce(Workload workload, TallyProducer producer, int[] expected) throws Exception {
     Workload.Generator generator = workload.generator(42);
     Instant now = Instant.now();
-    try (TallyProducer producer = new TallyProducer(producerSettings(), topic, counter -> shards)) {
-      EventSender sender = workload == Workload.HOT_COALESCED
-          ? new Coalescer(producer, Coalescer.DEFAULT_INTERVAL) : producer;
-      List<CompletableFuture<?>> last = new ArrayList<>();
-      for (int i = 0; i < eventsFor(workload); i++) {
-        int counter = generator.nextCounter();
-        expected[counter]++;
-        CompletableFuture<?> sent = sender.send(generator.event(counter, now));
-        if (i % 10_000 == 0) {
-          last.add(sent);
-        }
+    EventSender sender = workload == Workload.HOT_COALESCED
+        ? new Coalescer(producer, Coalescer.DEFAULT_INTERVAL) : producer;
+    List<CompletableFuture<?>> last = new ArrayList<>();
+    for (int i = 0; i < eventsFor(workload); i++) {
+      int counter = generator.nextCounter();
+      expected[counter]++;
+      CompletableFuture<?> sent = sender.send(generator.event(counter, now));
+      if (i % 10_000 == 0) {
+        last.add(sent);
       }
-      if (sender instanceof Coalescer coalescer) {
-        coalescer.close();
-      }
-      CompletableFuture.allOf(last.toArray(CompletableFuture[]::new)).get(5, TimeUnit.MINUTES);
     }
+    if (sender instanceof Coalescer coalescer) {
+      coalescer.close();
+    }
+    CompletableFuture.allOf(last.toArray(CompletableFuture[]::new)).get(5, TimeUnit.MINUTES);
   }
 
   /** Records written to the changelog topics of {@code applicationId}: their end offsets, summed. */

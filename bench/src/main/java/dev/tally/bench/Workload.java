@@ -69,16 +69,14 @@ enum Workload {
       };
     }
 
+    /**
+     * The event, built with its constructor as Tally's own parsers build them (Avro's builder copies
+     * each default: up to a tenth of the producing thread, a cost no client needs to pay).
+     */
     IncrementEvent event(int counter, Instant time) {
-      IncrementEvent.Builder event = IncrementEvent.newBuilder()
-          .setCounter(name(workload, counter)).setDelta(1).setEventTime(time);
-      if (workload.items) {
-        event.setItem("visitor-" + random.nextInt(1_000_000));
-      }
-      if (workload.ids) {
-        event.setEventId("event-" + sequence++);
-      }
-      return event.build();
+      return new IncrementEvent(name(workload, counter), 1L,
+          workload.items ? "visitor-" + random.nextInt(1_000_000) : null, time,
+          workload.ids ? "event-" + sequence++ : null);
     }
 
     private static double[] zipfCdf(int n, double exponent) {

@@ -1,11 +1,11 @@
 package dev.tally.schemas;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -13,10 +13,9 @@ import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
 import org.apache.avro.SchemaCompatibility.SchemaPairCompatibility;
 import org.apache.avro.SchemaNormalization;
+import org.apache.avro.io.BinaryData;
 import org.apache.avro.io.BinaryDecoder;
-import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DecoderFactory;
-import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.message.SchemaStore;
 import org.apache.kafka.common.errors.SerializationException;
@@ -29,10 +28,11 @@ import org.apache.kafka.common.serialization.Serializer;
  * schema's 64-bit fingerprint, then the Avro binary body. Readers resolve the fingerprint against a
  * {@link SchemaStore} of every historical version, so no registry server is needed.
  *
- * <p>Records are written, and a record written with the current schema (as all of Tally's own are) is
- * read, field by field with Avro's {@link BinaryEncoder} and {@link BinaryDecoder}; one written with
- * another version goes through Avro's schema resolution. Avro's generic reader took a fifth of a
- * counting thread's time on one hot counter, and its writer more than a quarter of a producing one's.
+ * <p>Records are written field by field into one array with Avro's {@link BinaryData} encodings, and a
+ * record written with the current schema (as all of Tally's own are) is read field by field with Avro's
+ * {@link BinaryDecoder}; one written with another version goes through Avro's schema resolution. Avro's
+ * generic reader took a fifth of a counting thread's time on one hot counter, and its writer more than a
+ * quarter of a producing one's; its encoder's stream, written byte by byte, still took a tenth.
  *
  * <p>Decoding failures are {@link EventDecodingException}s whose reason tells corrupt bytes, an unknown
  * schema and an incompatible schema apart. Thread-safe.
@@ -40,6 +40,8 @@ import org.apache.kafka.common.serialization.Serializer;
 public final class IncrementEventSerde implements Serde<IncrementEvent> {
 
   private static final int HEADER_LENGTH = 10;
+  /** The most bytes Avro's variable-length zig-zag encoding takes for a long. */
+  private static final int MAX_VARLONG = 10;
   private static final byte MARKER_0 = (byte) 0xC3;
   private static final byte MARKER_1 = (byte) 0x01;
   /** The fingerprint that single-object encoding writes for the current schema. */
@@ -64,20 +66,42 @@ public final class IncrementEventSerde implements Serde<IncrementEvent> {
 
   public byte[] encode(IncrementEvent event) {
     try {
-      ByteArrayOutputStream out = new ByteArrayOutputStream(64);
-      out.write(MARKER_0);
-      out.write(MARKER_1);
-      out.write(CURRENT_FINGERPRINT_BYTES);
-      BinaryEncoder body = EncoderFactory.get().directBinaryEncoder(out, null);
-      body.writeString(event.getCounter());
-      body.writeLong(event.getDelta());
-      writeOptionalString(body, event.getItem());
-      body.writeLong(event.getEventTime().toEpochMilli());
-      writeOptionalString(body, event.getEventId());
-      return out.toByteArray();
-    } catch (IOException | RuntimeException e) {
+      byte[] counter = event.getCounter().getBytes(StandardCharsets.UTF_8);
+      byte[] item = utf8OrNull(event.getItem());
+      byte[] eventId = utf8OrNull(event.getEventId());
+      byte[] out = new byte[HEADER_LENGTH + 4 * MAX_VARLONG + 2 + counter.length
+          + (item == null ? 0 : MAX_VARLONG + item.length) + (eventId == null ? 0 : MAX_VARLONG + eventId.length)];
+      out[0] = MARKER_0;
+      out[1] = MARKER_1;
+      System.arraycopy(CURRENT_FINGERPRINT_BYTES, 0, out, 2, CURRENT_FINGERPRINT_BYTES.length);
+      int at = writeString(counter, out, HEADER_LENGTH);
+      at += BinaryData.encodeLong(event.getDelta(), out, at);
+      at = writeOptionalString(item, out, at);
+      at += BinaryData.encodeLong(event.getEventTime().toEpochMilli(), out, at);
+      at = writeOptionalString(eventId, out, at);
+      return Arrays.copyOf(out, at);
+    } catch (RuntimeException e) {
       throw new SerializationException("cannot encode IncrementEvent " + event, e);
     }
+  }
+
+  private static byte[] utf8OrNull(String value) {
+    return value == null ? null : value.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** An Avro string: its length, then its UTF-8 bytes. Returns where the next field starts. */
+  private static int writeString(byte[] utf8, byte[] out, int at) {
+    int next = at + BinaryData.encodeLong(utf8.length, out, at);
+    System.arraycopy(utf8, 0, out, next, utf8.length);
+    return next + utf8.length;
+  }
+
+  /** A union of null and string: branch 0 is null. Returns where the next field starts. */
+  private static int writeOptionalString(byte[] utf8, byte[] out, int at) {
+    if (utf8 == null) {
+      return at + BinaryData.encodeInt(0, out, at);
+    }
+    return writeString(utf8, out, at + BinaryData.encodeInt(1, out, at));
   }
 
   /**
@@ -137,15 +161,6 @@ public final class IncrementEventSerde implements Serde<IncrementEvent> {
     return new String(utf8, StandardCharsets.UTF_8);
   }
 
-  /** A union of null and string: branch 0 is null. */
-  private static void writeOptionalString(BinaryEncoder out, String value) throws IOException {
-    if (value == null) {
-      out.writeIndex(0);
-    } else {
-      out.writeIndex(1);
-      out.writeString(value);
-    }
-  }
 
   /** A union of null and string: branch 0 is null. */
   private static String readOptionalString(BinaryDecoder in, int body) throws IOException {
