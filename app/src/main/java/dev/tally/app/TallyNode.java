@@ -16,6 +16,7 @@ import dev.tally.query.Readiness;
 import dev.tally.query.Router;
 import dev.tally.query.StoreCopies;
 import dev.tally.topology.CounterTopology;
+import dev.tally.topology.HeadStoreRocksDBConfig;
 import dev.tally.topology.TallyConfig;
 import dev.tally.topology.TaskStores;
 import io.micrometer.core.instrument.Counter;
@@ -269,6 +270,7 @@ public final class TallyNode implements AutoCloseable {
         StreamsConfig.EXACTLY_ONCE_V2.equals(settings.processingGuarantee()));
     props.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, COUNT_WITHOUT_WAITING);
     props.putAll(COUNTING_FETCH);
+    props.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, HeadStoreRocksDBConfig.class);
     // Changelogs and repartition topics as durable as Tally's own topics, not the cluster's default.
     props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, settings.replicationFactor());
     props.put(StreamsConfig.topicPrefix(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG),

@@ -16,6 +16,7 @@ import dev.tally.schemas.IncrementEventSerde;
 import dev.tally.schemas.Limits;
 import dev.tally.schemas.ShardKeys;
 import dev.tally.topology.CounterTopology;
+import dev.tally.topology.HeadStoreRocksDBConfig;
 import dev.tally.topology.PnCounter;
 import dev.tally.topology.StoreNames;
 import dev.tally.topology.TallyConfig;
@@ -352,6 +353,8 @@ public final class TallyBench {
     props.put(StreamsConfig.TRANSACTIONAL_STATE_STORES_CONFIG, guarantee.equals(StreamsConfig.EXACTLY_ONCE_V2));
     // As TallyNode sets it: no waiting for the empty backfill partitions.
     props.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, StreamsConfig.MAX_TASK_IDLE_MS_DISABLED);
+    // As TallyNode sets it: a memtable bloom filter for the head stores.
+    props.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, HeadStoreRocksDBConfig.class);
     // As TallyNode sets it: fetches of 64 KB or 10 ms.
     props.putAll(TallyNode.COUNTING_FETCH);
 

@@ -24,6 +24,8 @@ final class TestDrivers {
     // A fresh directory each time: state a killed run left behind must not count in the next.
     props.put(StreamsConfig.STATE_DIR_CONFIG, freshStateDir());
     props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+    // As TallyNode sets it.
+    props.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, HeadStoreRocksDBConfig.class);
     return new TopologyTestDriver(CounterTopology.build(config, taskStores), props);
   }
 
