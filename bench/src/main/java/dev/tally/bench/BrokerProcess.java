@@ -38,6 +38,8 @@ final class BrokerProcess implements AutoCloseable {
         "--data-dir", dataDir.toString(), "--partitions", Integer.toString(partitions));
     Process process = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(dataDir.resolveSibling("broker.log").toFile()).start();
+    // A bench stopped by a signal skips its finally blocks; the broker must not outlive it.
+    Runtime.getRuntime().addShutdownHook(new Thread(process::destroy, "bench-broker-stop"));
     BrokerProcess broker = new BrokerProcess(process, "localhost:" + port);
     awaitAnswer(broker.bootstrapServers, Duration.ofMinutes(2), process::isAlive);
     return broker;
