@@ -10,8 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.RecordMetadata;
 
@@ -28,7 +28,8 @@ import org.apache.kafka.clients.producer.RecordMetadata;
  * interval. The trade-off for a hot counter: an event waits up to one interval longer, and the topology
  * sees (and rates) one event per merge, not one per increment. Every caller's future completes when the event that carried its increment is acknowledged;
  * a merged event carries the newest event time of its second. Sends leave in the order they were taken,
- * also when a sum that would overflow sends the pending batch early. Thread-safe.
+ * also when a sum that would overflow sends the pending batch early. An idle coalescer schedules
+ * nothing: a flush is scheduled when an interval opens, not every interval. Thread-safe.
  */
 public final class Coalescer implements EventSender, AutoCloseable {
 
@@ -51,7 +52,13 @@ public final class Coalescer implements EventSender, AutoCloseable {
   }
 
   private final EventSender sender;
-  private final ScheduledExecutorService flusher;
+  private final ScheduledThreadPoolExecutor flusher;
+  private final long intervalNanos;
+  /**
+   * Whether a flush is scheduled. One is while an interval is open (a key was sent at once, or events
+   * wait), and none while the coalescer is idle, so an idle one never wakes.
+   */
+  private boolean flushScheduled;
   /** In order of each entry's first event, so a flush keeps the events' order: lateness depends on it. */
   private Map<Key, Pending> pending = new LinkedHashMap<>();
   /** Keys sent at once in the current interval: their next events wait and merge. */
@@ -61,12 +68,14 @@ public final class Coalescer implements EventSender, AutoCloseable {
 
   public Coalescer(EventSender sender, Duration interval) {
     this.sender = sender;
-    this.flusher = Executors.newSingleThreadScheduledExecutor(runnable -> {
+    this.intervalNanos = interval.toNanos();
+    this.flusher = new ScheduledThreadPoolExecutor(1, runnable -> {
       Thread thread = new Thread(runnable, "tally-coalescer");
       thread.setDaemon(true);
       return thread;
     });
-    flusher.scheduleAtFixedRate(this::flush, interval.toNanos(), interval.toNanos(), TimeUnit.NANOSECONDS);
+    // close() flushes what waits itself, without waiting out the interval.
+    flusher.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
   }
 
   @Override
@@ -87,7 +96,9 @@ public final class Coalescer implements EventSender, AutoCloseable {
         Pending merged = pending.get(key);
         if (merged == null && pending.isEmpty() && sentThisInterval.add(key)) {
           now = true;
+          openInterval();
         } else if (merged == null) {
+          openInterval();
           merged = new Pending(event);
           pending.put(key, merged);
           merged.waiters.add(result);
@@ -115,11 +126,34 @@ public final class Coalescer implements EventSender, AutoCloseable {
     }
   }
 
+  /** Schedules the flush that ends the open interval, unless one is scheduled. Called holding this. */
+  private void openInterval() {
+    if (!flushScheduled && !flusher.isShutdown()) {
+      try {
+        flusher.schedule(() -> flush(true), intervalNanos, TimeUnit.NANOSECONDS);
+        flushScheduled = true;
+      } catch (RejectedExecutionException e) {
+        // Closing: close() flushes what waits once the flusher has stopped.
+      }
+    }
+  }
+
   /** Sends everything pending now. */
   public void flush() {
+    flush(false);
+  }
+
+  /**
+   * @param timed whether the scheduled flush calls it: it takes whatever waits together with clearing
+   *     {@link #flushScheduled}, so an event that waits always has a flush ahead of it
+   */
+  private void flush(boolean timed) {
     synchronized (sendOrder) {
       Map<Key, Pending> batch;
       synchronized (this) {
+        if (timed) {
+          flushScheduled = false;
+        }
         sentThisInterval = new HashSet<>();
         if (pending.isEmpty()) {
           return;
@@ -132,8 +166,9 @@ public final class Coalescer implements EventSender, AutoCloseable {
   }
 
   private void send(Pending merged) {
-    IncrementEvent event = merged.waiters.size() == 1 ? merged.first
-        : IncrementEvent.newBuilder(merged.first).setDelta(merged.delta).setEventTime(merged.latest).build();
+    IncrementEvent first = merged.first;
+    IncrementEvent event = merged.waiters.size() == 1 ? first
+        : new IncrementEvent(first.getCounter(), merged.delta, first.getItem(), merged.latest, first.getEventId());
     sendNow(event).whenComplete((metadata, error) -> merged.waiters.forEach(waiter -> {
       if (error != null) {
         waiter.completeExceptionally(error);
@@ -151,6 +186,11 @@ public final class Coalescer implements EventSender, AutoCloseable {
       // A scheduled task that throws is never run again.
       return CompletableFuture.failedFuture(e);
     }
+  }
+
+  /** Flushes scheduled and not yet run: one while an interval is open, none while idle. */
+  int scheduledFlushes() {
+    return flusher.getQueue().size();
   }
 
   @Override

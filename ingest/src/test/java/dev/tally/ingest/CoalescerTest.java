@@ -73,6 +73,26 @@ class CoalescerTest {
     assertThat(recorder.sent).extracting(IncrementEvent::getDelta).containsExactly(1L, 5L, 4L);
   }
 
+  /** An idle coalescer used to wake every interval (200 times a second) to find nothing to send. */
+  @Test
+  void anIdleCoalescerSchedulesNothingAndAnOpenIntervalOneFlush() {
+    Recorder recorder = new Recorder();
+    // Long enough that the interval cannot end between two of the assertions on a loaded machine.
+    try (Coalescer coalescer = new Coalescer(recorder, Duration.ofSeconds(3))) {
+      assertThat(coalescer.scheduledFlushes()).as("idle").isZero();
+      assertThat(coalescer.send(event("a", 1, T))).as("sent at once").isCompleted();
+      assertThat(coalescer.scheduledFlushes()).as("an interval opened").isEqualTo(1);
+      CompletableFuture<RecordMetadata> waiting = coalescer.send(event("a", 2, T));
+      coalescer.send(event("b", 3, T));
+      assertThat(coalescer.scheduledFlushes()).as("one flush per interval").isEqualTo(1);
+      await().atMost(Duration.ofSeconds(10)).until(waiting::isDone);
+      await().atMost(Duration.ofSeconds(10)).until(() -> coalescer.scheduledFlushes() == 0);
+      assertThat(coalescer.send(event("a", 4, T))).as("a new interval: at once again").isCompleted();
+    }
+    assertThat(recorder.sent).extracting(e -> e.getCounter() + ":" + e.getDelta())
+        .containsExactly("a:1", "a:2", "b:3", "a:4");
+  }
+
   /**
    * Once one event waits, the events after it wait too: a batch of history sent in time order once had
    * its waiting events sent after later seconds, and thousands of them arrived late.
