@@ -77,7 +77,7 @@ public final class TallyNode implements AutoCloseable {
    * fetch fills at once, so counting never waits. The price: at low load a count shows about 5 ms later
    * (median), and so does a read with {@code ?after=}.
    */
-  public static final Map<String, Object> COUNTING_FETCH = Map.of(
+  private static final Map<String, Object> COUNTING_FETCH = Map.of(
       StreamsConfig.mainConsumerPrefix(ConsumerConfig.FETCH_MIN_BYTES_CONFIG), 64 * 1024,
       StreamsConfig.mainConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), 10);
   private static final Logger log = LoggerFactory.getLogger(TallyNode.class);
@@ -260,23 +260,33 @@ public final class TallyNode implements AutoCloseable {
     // The id allows only [A-Za-z0-9._-]; host and port make it unique, as application.server is.
     props.put(StreamsConfig.consumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG),
         (settings.host() + "-" + httpPort).replaceAll("[^A-Za-z0-9._-]", "_"));
-    // KIP-892 transactional state stores. Without them, exactly-once treats a store that has data but
-    // no committed offset as corrupt and wipes it; a task whose directory moves between threads, or a
-    // standby closed before its first checkpoint, then meets that check again on every re-initialization
-    // and loops through TaskCorruptedException (KAFKA-9727, KAFKA-9891, KAFKA-10166). With them, a store
-    // holds only committed writes, with their changelog offsets, so it is never wiped for that reason,
-    // and a kill -9 restores only the tail of the changelog instead of all of it.
-    props.put(StreamsConfig.TRANSACTIONAL_STATE_STORES_CONFIG,
-        StreamsConfig.EXACTLY_ONCE_V2.equals(settings.processingGuarantee()));
-    props.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, COUNT_WITHOUT_WAITING);
-    props.putAll(COUNTING_FETCH);
-    props.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, HeadStoreRocksDBConfig.class);
+    props.putAll(countingSettings(settings.processingGuarantee()));
     // Changelogs and repartition topics as durable as Tally's own topics, not the cluster's default.
     props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, settings.replicationFactor());
     props.put(StreamsConfig.topicPrefix(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG),
         NodeSettings.minInSyncReplicas(settings.replicationFactor()));
     props.putAll(settings.streamsOverrides());
     return props;
+  }
+
+  /**
+   * The Kafka Streams settings of the counting engine itself, the same for every node and for the bench
+   * that measures it: transactional stores under exactly-once, no waiting for the backfill topic, the
+   * counting fetch, and the head stores' RocksDB settings.
+   */
+  public static Map<String, Object> countingSettings(String processingGuarantee) {
+    Map<String, Object> counting = new HashMap<>(COUNTING_FETCH);
+    // KIP-892 transactional state stores. Without them, exactly-once treats a store that has data but
+    // no committed offset as corrupt and wipes it; a task whose directory moves between threads, or a
+    // standby closed before its first checkpoint, then meets that check again on every re-initialization
+    // and loops through TaskCorruptedException (KAFKA-9727, KAFKA-9891, KAFKA-10166). With them, a store
+    // holds only committed writes, with their changelog offsets, so it is never wiped for that reason,
+    // and a kill -9 restores only the tail of the changelog instead of all of it.
+    counting.put(StreamsConfig.TRANSACTIONAL_STATE_STORES_CONFIG,
+        StreamsConfig.EXACTLY_ONCE_V2.equals(processingGuarantee));
+    counting.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, COUNT_WITHOUT_WAITING);
+    counting.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, HeadStoreRocksDBConfig.class);
+    return counting;
   }
 
   public String bootstrapServers() {

@@ -16,7 +16,6 @@ import dev.tally.schemas.IncrementEventSerde;
 import dev.tally.schemas.Limits;
 import dev.tally.schemas.ShardKeys;
 import dev.tally.topology.CounterTopology;
-import dev.tally.topology.HeadStoreRocksDBConfig;
 import dev.tally.topology.PnCounter;
 import dev.tally.topology.StoreNames;
 import dev.tally.topology.TallyConfig;
@@ -352,14 +351,8 @@ public final class TallyBench {
     props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
     props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
     props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
-    // As TallyNode sets it: KIP-892 transactional stores under exactly-once.
-    props.put(StreamsConfig.TRANSACTIONAL_STATE_STORES_CONFIG, guarantee.equals(StreamsConfig.EXACTLY_ONCE_V2));
-    // As TallyNode sets it: no waiting for the empty backfill partitions.
-    props.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, StreamsConfig.MAX_TASK_IDLE_MS_DISABLED);
-    // As TallyNode sets it: a memtable bloom filter for the head stores.
-    props.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, HeadStoreRocksDBConfig.class);
-    // As TallyNode sets it: fetches of 64 KB or 10 ms.
-    props.putAll(TallyNode.COUNTING_FETCH);
+    // The engine's own settings, as every node sets them.
+    props.putAll(TallyNode.countingSettings(guarantee));
 
     int[] expected = new int[workload.counters()];
     int shards = workload == Workload.HOT_SHARDED ? 16 : 1;
