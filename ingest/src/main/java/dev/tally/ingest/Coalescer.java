@@ -128,7 +128,7 @@ public final class Coalescer implements EventSender, AutoCloseable {
 
   /** Schedules the flush that ends the open interval, unless one is scheduled. Called holding this. */
   private void openInterval() {
-    if (!flushScheduled && !flusher.isShutdown()) {
+    if (!flushScheduled) {
       try {
         flusher.schedule(() -> flush(true), intervalNanos, TimeUnit.NANOSECONDS);
         flushScheduled = true;

@@ -161,7 +161,6 @@ public final class IncrementEventSerde implements Serde<IncrementEvent> {
     return new String(utf8, StandardCharsets.UTF_8);
   }
 
-
   /** A union of null and string: branch 0 is null. */
   private static String readOptionalString(BinaryDecoder in, int body) throws IOException {
     int branch = in.readIndex();

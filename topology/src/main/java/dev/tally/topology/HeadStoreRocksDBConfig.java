@@ -13,7 +13,7 @@ import org.rocksdb.Options;
 public final class HeadStoreRocksDBConfig implements RocksDBConfigSetter {
 
   private static final Set<String> HEAD_STORES = Set.of(StoreNames.COUNTER_TOTALS, StoreNames.UNIQUES_ALL);
-  /** Of the write buffer (16 MB): a 320 KB filter, about 13 bits a key at 200,000 keys a memtable. */
+  /** Of the write buffer (16 MiB): a filter of about 330 KB, 13 bits a key at 200,000 keys a memtable. */
   static final double MEMTABLE_BLOOM_RATIO = 0.02;
 
   @Override
