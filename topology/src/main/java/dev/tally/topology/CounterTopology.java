@@ -93,9 +93,9 @@ public final class CounterTopology {
     // (The stores "activity-pending", "rate-1m" and "shard-decisions" and the repartition topic
     // "activity" of earlier builds are gone: nothing reads their topics any more.)
     addHeadStore(builder, taskStores, StoreNames.COUNTER_TOTALS, config.tiers(), new PnCounterSerde(),
-        BUFFER_MAX_KEYS, PnCounter::plus, UnaryOperator.identity());
+        PnCounterSerde.packed(), BUFFER_MAX_KEYS, PnCounter::plus, UnaryOperator.identity());
     addHeadStore(builder, taskStores, StoreNames.UNIQUES_ALL, config.uniqueTiers(), new HllSketchSerde(),
-        SKETCH_BUFFER_MAX_KEYS, (a, b) -> UniqueSketches.merge(a, b, config.hllLgK()), HllSketch::copy);
+        new HllSketchSerde(), SKETCH_BUFFER_MAX_KEYS, (a, b) -> UniqueSketches.merge(a, b, config.hllLgK()), HllSketch::copy);
     builder.addStateStore(new BufferedStoreBuilder<>(
         Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.STREAM_TIME), Serdes.String(),
             Serdes.Long()),
@@ -150,10 +150,10 @@ public final class CounterTopology {
    * (closed buckets), all behind write-back buffers of {@code maxKeys} keys each.
    */
   private static <V> void addHeadStore(StreamsBuilder builder, TaskStores taskStores, String name, List<Tier> tiers,
-      Serde<V> serde, int maxKeys, BinaryOperator<V> merge, UnaryOperator<V> copy) {
+      Serde<V> serde, Serde<V> packed, int maxKeys, BinaryOperator<V> merge, UnaryOperator<V> copy) {
     builder.addStateStore(new BufferedStoreBuilder<>(
         Stores.keyValueStoreBuilder(WriteDownPosition.around(Stores.persistentKeyValueStore(name)), Serdes.String(),
-            new HeadSerde<>(serde, tiers)),
+            new HeadSerde<>(serde, packed, tiers)),
         inner -> new HeadStore<>(inner, taskStores, tiers, maxKeys, merge, copy)));
     for (int i = 0; i < tiers.size(); i++) {
       Tier tier = tiers.get(i);

@@ -8,22 +8,34 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serializer;
 
 /**
- * A {@link Head} as a version byte ({@code 0x81}), its total, the number of tiers, and for each tier
- * its bucket size, its open bucket's start and value; each value as a length (-1 for none) and the
- * bytes of {@code values}. Tiers are matched by size, so a tier added to or dropped from the
- * configuration only loses its own open bucket. A value whose first byte is below {@code 0x80} is a bare total in the layout before
- * heads (a {@link PnCounter} or a compact {@code HllSketch}, whose first bytes are always small), read as
- * a head with no open buckets: a store written by an earlier build reads on unchanged.
+ * A {@link Head} as a version byte ({@code 0x82}), its total, and its open buckets: their number, and
+ * for each its tier's size, its start as a multiple of that size, and its value; every number a
+ * variable-length (zig-zag) integer, each value a length and the bytes of {@code packed}. A head of
+ * small counts then takes 35 bytes where fixed-width fields took 133, in RocksDB and in each
+ * changelog record. Tiers are matched by size, so a tier added to or dropped from the configuration
+ * only loses its own open bucket.
+ *
+ * <p>Earlier layouts read on unchanged: version {@code 0x81} (fixed-width fields, values in
+ * {@code values}' format, a slot for every tier), and a bare total in {@code values}' format, from
+ * before heads (a {@link PnCounter} or a compact {@code HllSketch}, whose first byte is always below
+ * {@code 0x80}), read as a head with no open bucket.
  */
 final class HeadSerde<V> implements Serde<Head<V>> {
 
-  private static final byte VERSION = (byte) 0x81;
+  private static final byte FIXED = (byte) 0x81;
+  private static final byte PACKED = (byte) 0x82;
 
   private final Serde<V> values;
+  private final Serde<V> packed;
   private final List<Tier> tiers;
 
-  HeadSerde(Serde<V> values, List<Tier> tiers) {
+  /**
+   * @param values the format of a bare total and of the values of version {@code 0x81}
+   * @param packed the format of the values this serde writes
+   */
+  HeadSerde(Serde<V> values, Serde<V> packed, List<Tier> tiers) {
     this.values = values;
+    this.packed = packed;
     this.tiers = List.copyOf(tiers);
   }
 
@@ -33,19 +45,29 @@ final class HeadSerde<V> implements Serde<Head<V>> {
       if (head == null) {
         return null;
       }
-      byte[] total = values.serializer().serialize(topic, head.total);
+      byte[] total = packed.serializer().serialize(topic, head.total);
       byte[][] open = new byte[head.tiers()][];
-      int size = 1 + 4 + length(total) + 4;
+      int buckets = 0;
+      int size = 1 + sizeOf(total);
       for (int i = 0; i < open.length; i++) {
-        open[i] = head.open[i] == null ? null : values.serializer().serialize(topic, head.open(i));
-        size += 8 + 8 + 4 + length(open[i]);
+        if (head.open[i] != null) {
+          open[i] = packed.serializer().serialize(topic, head.open(i));
+          long sizeMs = tiers.get(i).sizeMs();
+          size += Varints.size(sizeMs) + Varints.size(head.starts[i] / sizeMs) + sizeOf(open[i]);
+          buckets++;
+        }
       }
-      ByteBuffer buffer = ByteBuffer.allocate(size).put(VERSION);
+      size += Varints.size(buckets);
+      ByteBuffer buffer = ByteBuffer.allocate(size).put(PACKED);
       put(buffer, total);
-      buffer.putInt(open.length);
+      Varints.write(buckets, buffer);
       for (int i = 0; i < open.length; i++) {
-        buffer.putLong(tiers.get(i).sizeMs()).putLong(head.starts[i]);
-        put(buffer, open[i]);
+        if (open[i] != null) {
+          long sizeMs = tiers.get(i).sizeMs();
+          Varints.write(sizeMs, buffer);
+          Varints.write(head.starts[i] / sizeMs, buffer);
+          put(buffer, open[i]);
+        }
       }
       return buffer.array();
     };
@@ -64,21 +86,23 @@ final class HeadSerde<V> implements Serde<Head<V>> {
       }
       try {
         ByteBuffer buffer = ByteBuffer.wrap(bytes);
-        if (buffer.get() != VERSION) {
-          throw new SerializationException("unknown head version " + bytes[0]);
-        }
-        head.total = get(buffer, topic);
-        int stored = buffer.getInt();
-        for (int i = 0; i < stored; i++) {
-          long size = buffer.getLong();
-          long start = buffer.getLong();
-          V value = get(buffer, topic);
-          for (int t = 0; t < tiers.size(); t++) {
-            if (tiers.get(t).sizeMs() == size) {
-              head.starts[t] = start;
-              head.open[t] = value;
-            }
+        byte version = buffer.get();
+        if (version == PACKED) {
+          head.total = getPacked(buffer, topic);
+          int buckets = Varints.readInt(buffer);
+          for (int i = 0; i < buckets; i++) {
+            long sizeMs = Varints.read(buffer);
+            open(head, sizeMs, Varints.read(buffer) * sizeMs, getPacked(buffer, topic));
           }
+        } else if (version == FIXED) {
+          head.total = getFixed(buffer, topic);
+          int stored = buffer.getInt();
+          for (int i = 0; i < stored; i++) {
+            long sizeMs = buffer.getLong();
+            open(head, sizeMs, buffer.getLong(), getFixed(buffer, topic));
+          }
+        } else {
+          throw new SerializationException("unknown head version " + version);
         }
         return head;
       } catch (RuntimeException e) {
@@ -88,25 +112,43 @@ final class HeadSerde<V> implements Serde<Head<V>> {
     };
   }
 
-  private static int length(byte[] bytes) {
-    return bytes == null ? 0 : bytes.length;
+  /** Puts an open bucket in the slot of the configured tier of {@code sizeMs}, if there is one. */
+  private void open(Head<V> head, long sizeMs, long start, V value) {
+    for (int t = 0; t < tiers.size(); t++) {
+      if (tiers.get(t).sizeMs() == sizeMs) {
+        head.starts[t] = start;
+        head.open[t] = value;
+      }
+    }
+  }
+
+  /** A length (-1 for none) and the bytes. */
+  private static int sizeOf(byte[] bytes) {
+    return bytes == null ? 1 : Varints.size(bytes.length) + bytes.length;
   }
 
   private static void put(ByteBuffer buffer, byte[] bytes) {
     if (bytes == null) {
-      buffer.putInt(-1);
+      Varints.write(-1, buffer);
     } else {
-      buffer.putInt(bytes.length).put(bytes);
+      Varints.write(bytes.length, buffer);
+      buffer.put(bytes);
     }
   }
 
-  private V get(ByteBuffer buffer, String topic) {
+  private V getPacked(ByteBuffer buffer, String topic) {
+    int length = Varints.readInt(buffer);
+    return length < 0 ? null : packed.deserializer().deserialize(topic, take(buffer, length));
+  }
+
+  private V getFixed(ByteBuffer buffer, String topic) {
     int length = buffer.getInt();
-    if (length < 0) {
-      return null;
-    }
+    return length < 0 ? null : values.deserializer().deserialize(topic, take(buffer, length));
+  }
+
+  private static byte[] take(ByteBuffer buffer, int length) {
     byte[] bytes = new byte[length];
     buffer.get(bytes);
-    return values.deserializer().deserialize(topic, bytes);
+    return bytes;
   }
 }

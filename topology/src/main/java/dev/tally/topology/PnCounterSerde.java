@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
 
 /** {@link PnCounter} as 16 bytes: increments then decrements, big-endian. */
@@ -29,5 +30,39 @@ public final class PnCounterSerde implements Serde<PnCounter> {
       ByteBuffer buffer = ByteBuffer.wrap(bytes);
       return new PnCounter(buffer.getLong(), buffer.getLong());
     };
+  }
+
+  /**
+   * {@link PnCounter} as two variable-length (zig-zag) integers, increments then decrements: 2 bytes
+   * for small counts, 20 at most. The values of a head ({@link HeadSerde}); window stores keep 16 bytes.
+   */
+  static Serde<PnCounter> packed() {
+    return Serdes.serdeFrom(
+        (topic, counter) -> {
+          if (counter == null) {
+            return null;
+          }
+          ByteBuffer buffer = ByteBuffer.allocate(
+              Varints.size(counter.increments()) + Varints.size(counter.decrements()));
+          Varints.write(counter.increments(), buffer);
+          Varints.write(counter.decrements(), buffer);
+          return buffer.array();
+        },
+        (topic, bytes) -> {
+          if (bytes == null) {
+            return null;
+          }
+          try {
+            ByteBuffer buffer = ByteBuffer.wrap(bytes);
+            PnCounter counter = new PnCounter(Varints.read(buffer), Varints.read(buffer));
+            if (buffer.hasRemaining()) {
+              throw new SerializationException(buffer.remaining() + " bytes after a packed PnCounter");
+            }
+            return counter;
+          } catch (RuntimeException e) {
+            throw e instanceof SerializationException s ? s
+                : new SerializationException("not a packed PnCounter (" + bytes.length + " bytes)", e);
+          }
+        });
   }
 }

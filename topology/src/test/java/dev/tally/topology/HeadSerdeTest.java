@@ -1,10 +1,13 @@
 package dev.tally.topology;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
 import org.apache.datasketches.hll.HllSketch;
+import org.apache.kafka.common.errors.SerializationException;
 import org.junit.jupiter.api.Test;
 
 class HeadSerdeTest {
@@ -13,9 +16,13 @@ class HeadSerdeTest {
   private static final Tier MINUTES = new Tier("m", Duration.ofMinutes(1), Duration.ofDays(7));
   private static final Tier HOURS = new Tier("h", Duration.ofHours(1), Duration.ofDays(400));
 
+  private static HeadSerde<PnCounter> counters(List<Tier> tiers) {
+    return new HeadSerde<>(new PnCounterSerde(), PnCounterSerde.packed(), tiers);
+  }
+
   @Test
   void aHeadReadsBackAsWritten() {
-    HeadSerde<PnCounter> serde = new HeadSerde<>(new PnCounterSerde(), List.of(SECONDS, MINUTES, HOURS));
+    HeadSerde<PnCounter> serde = counters(List.of(SECONDS, MINUTES, HOURS));
     Head<PnCounter> head = new Head<>(3);
     head.total = new PnCounter(Long.MAX_VALUE, 3);
     head.starts[1] = 120_000;
@@ -32,13 +39,13 @@ class HeadSerdeTest {
   @Test
   void aBareTotalOfAnEarlierBuildReadsAsAHeadWithNoOpenBucket() {
     byte[] counter = new PnCounterSerde().serializer().serialize("t", new PnCounter(1L << 62, 7));
-    Head<PnCounter> read = new HeadSerde<>(new PnCounterSerde(), List.of(SECONDS)).deserializer().deserialize("t", counter);
+    Head<PnCounter> read = counters(List.of(SECONDS)).deserializer().deserialize("t", counter);
     assertThat(read.total).isEqualTo(new PnCounter(1L << 62, 7));
     assertThat(read.open).containsOnlyNulls();
 
     HllSketch sketch = UniqueSketches.add(null, "u1", 14);
     byte[] bytes = new HllSketchSerde().serializer().serialize("t", sketch);
-    Head<HllSketch> sketches = new HeadSerde<>(new HllSketchSerde(), List.of(HOURS)).deserializer().deserialize("t", bytes);
+    Head<HllSketch> sketches = new HeadSerde<>(new HllSketchSerde(), new HllSketchSerde(), List.of(HOURS)).deserializer().deserialize("t", bytes);
     assertThat(sketches.total.getEstimate()).isEqualTo(1.0);
   }
 
@@ -51,10 +58,64 @@ class HeadSerdeTest {
       head.starts[i] = 3_600_000L;
       head.open[i] = new PnCounter(i + 1, 0);
     }
-    byte[] bytes = new HeadSerde<>(new PnCounterSerde(), List.of(SECONDS, MINUTES, HOURS)).serializer().serialize("t", head);
+    byte[] bytes = counters(List.of(SECONDS, MINUTES, HOURS)).serializer().serialize("t", head);
 
-    Head<PnCounter> read = new HeadSerde<>(new PnCounterSerde(), List.of(SECONDS, HOURS)).deserializer().deserialize("t", bytes);
+    Head<PnCounter> read = counters(List.of(SECONDS, HOURS)).deserializer().deserialize("t", bytes);
 
     assertThat(read.open).containsExactly(new PnCounter(1, 0), new PnCounter(3, 0));
+  }
+
+  /**
+   * A new key's head, its total and the open bucket of each of three tiers all 1, is what uniform keys
+   * write with most events: in 35 bytes, where fixed-width fields took 133.
+   */
+  @Test
+  void aNewKeysHeadTakesAFewBytesPerTier() {
+    long now = 1_764_547_200_123L;
+    List<Tier> tiers = List.of(SECONDS, MINUTES, HOURS);
+    Head<PnCounter> head = new Head<>(3);
+    head.total = new PnCounter(1, 0);
+    for (int i = 0; i < 3; i++) {
+      head.starts[i] = tiers.get(i).bucketStart(now);
+      head.open[i] = new PnCounter(1, 0);
+    }
+
+    byte[] bytes = counters(tiers).serializer().serialize("t", head);
+
+    assertThat(bytes).hasSize(35);
+    Head<PnCounter> read = counters(tiers).deserializer().deserialize("t", bytes);
+    assertThat(read.starts).containsExactly(head.starts);
+    assertThat(read.open).containsExactly(head.open);
+    // Negative event times (before 1970) and the largest counts read back too.
+    head.total = new PnCounter(Long.MAX_VALUE, Long.MAX_VALUE);
+    head.starts[0] = SECONDS.bucketStart(-1_500);
+    Head<PnCounter> extreme = counters(tiers).deserializer().deserialize("t", counters(tiers).serializer().serialize("t", head));
+    assertThat(extreme.total).isEqualTo(head.total);
+    assertThat(extreme.starts[0]).isEqualTo(-2_000);
+  }
+
+  /** Heads written by an earlier build, in fixed-width fields (version 0x81), read on unchanged. */
+  @Test
+  void aFixedWidthHeadOfAnEarlierBuildReadsOn() {
+    byte[] total = new PnCounterSerde().serializer().serialize("t", new PnCounter(7, 2));
+    byte[] open = new PnCounterSerde().serializer().serialize("t", new PnCounter(3, 1));
+    ByteBuffer fixed = ByteBuffer.allocate(1 + 4 + 16 + 4 + 2 * (8 + 8 + 4) + 16).put((byte) 0x81)
+        .putInt(16).put(total).putInt(2)
+        .putLong(SECONDS.sizeMs()).putLong(Head.NONE).putInt(-1)
+        .putLong(HOURS.sizeMs()).putLong(7_200_000L).putInt(16).put(open);
+
+    Head<PnCounter> read = counters(List.of(SECONDS, MINUTES, HOURS)).deserializer().deserialize("t", fixed.array());
+
+    assertThat(read.total).isEqualTo(new PnCounter(7, 2));
+    assertThat(read.starts).containsExactly(Head.NONE, Head.NONE, 7_200_000L);
+    assertThat(read.open).containsExactly(null, null, new PnCounter(3, 1));
+  }
+
+  @Test
+  void bytesThatAreNoHeadAreRefusedWithAReason() {
+    assertThatThrownBy(() -> counters(List.of(SECONDS)).deserializer().deserialize("t", new byte[] {(byte) 0x82, 5}))
+        .isInstanceOf(SerializationException.class).hasMessageContaining("not a serialized head");
+    assertThatThrownBy(() -> counters(List.of(SECONDS)).deserializer().deserialize("t", new byte[] {(byte) 0x90}))
+        .isInstanceOf(SerializationException.class).hasMessageContaining("unknown head version");
   }
 }
