@@ -93,9 +93,9 @@ public final class CounterTopology {
     // (The stores "activity-pending", "rate-1m" and "shard-decisions" and the repartition topic
     // "activity" of earlier builds are gone: nothing reads their topics any more.)
     addHeadStore(builder, taskStores, StoreNames.COUNTER_TOTALS, config.tiers(), new PnCounterSerde(),
-        PnCounterSerde.packed(), BUFFER_MAX_KEYS, PnCounter::plus, UnaryOperator.identity());
+        PnCounterSerde.PACKED, BUFFER_MAX_KEYS, PnCounter::plus, UnaryOperator.identity());
     addHeadStore(builder, taskStores, StoreNames.UNIQUES_ALL, config.uniqueTiers(), new HllSketchSerde(),
-        new HllSketchSerde(), SKETCH_BUFFER_MAX_KEYS, (a, b) -> UniqueSketches.merge(a, b, config.hllLgK()), HllSketch::copy);
+        HllSketchSerde.PACKED, SKETCH_BUFFER_MAX_KEYS, (a, b) -> UniqueSketches.merge(a, b, config.hllLgK()), HllSketch::copy);
     builder.addStateStore(new BufferedStoreBuilder<>(
         Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.STREAM_TIME), Serdes.String(),
             Serdes.Long()),
@@ -150,7 +150,7 @@ public final class CounterTopology {
    * (closed buckets), all behind write-back buffers of {@code maxKeys} keys each.
    */
   private static <V> void addHeadStore(StreamsBuilder builder, TaskStores taskStores, String name, List<Tier> tiers,
-      Serde<V> serde, Serde<V> packed, int maxKeys, BinaryOperator<V> merge, UnaryOperator<V> copy) {
+      Serde<V> serde, PackedFormat<V> packed, int maxKeys, BinaryOperator<V> merge, UnaryOperator<V> copy) {
     builder.addStateStore(new BufferedStoreBuilder<>(
         Stores.keyValueStoreBuilder(WriteDownPosition.around(Stores.persistentKeyValueStore(name)), Serdes.String(),
             new HeadSerde<>(serde, packed, tiers)),

@@ -8,12 +8,13 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serializer;
 
 /**
- * A {@link Head} as a version byte ({@code 0x82}), its total, and its open buckets: their number, and
- * for each its tier's size, its start as a multiple of that size, and its value; every number a
- * variable-length (zig-zag) integer, each value a length and the bytes of {@code packed}. A head of
- * small counts then takes 35 bytes where fixed-width fields took 133, in RocksDB and in each
- * changelog record. Tiers are matched by size, so a tier added to or dropped from the configuration
- * only loses its own open bucket.
+ * A {@link Head} as a version byte ({@code 0x82}), then variable-length (zig-zag) integers: the number
+ * of open buckets, doubled, plus one if there is a total; the total; and for each open bucket its
+ * tier's size, its start as a multiple of that size, and its value. Values are written in their
+ * {@link PackedFormat}, straight into the one array. A new key's counter head (a total and three open
+ * buckets of 1) takes 31 bytes where fixed-width fields took 133, in RocksDB and in its changelog
+ * record. Tiers are matched by size, so a tier added to or dropped from the configuration only loses
+ * its own open bucket.
  *
  * <p>Earlier layouts read on unchanged: version {@code 0x81} (fixed-width fields, values in
  * {@code values}' format, a slot for every tier), and a bare total in {@code values}' format, from
@@ -26,14 +27,14 @@ final class HeadSerde<V> implements Serde<Head<V>> {
   private static final byte PACKED = (byte) 0x82;
 
   private final Serde<V> values;
-  private final Serde<V> packed;
+  private final PackedFormat<V> packed;
   private final List<Tier> tiers;
 
   /**
    * @param values the format of a bare total and of the values of version {@code 0x81}
    * @param packed the format of the values this serde writes
    */
-  HeadSerde(Serde<V> values, Serde<V> packed, List<Tier> tiers) {
+  HeadSerde(Serde<V> values, PackedFormat<V> packed, List<Tier> tiers) {
     this.values = values;
     this.packed = packed;
     this.tiers = List.copyOf(tiers);
@@ -45,28 +46,30 @@ final class HeadSerde<V> implements Serde<Head<V>> {
       if (head == null) {
         return null;
       }
-      byte[] total = packed.serializer().serialize(topic, head.total);
-      byte[][] open = new byte[head.tiers()][];
       int buckets = 0;
-      int size = 1 + sizeOf(total);
-      for (int i = 0; i < open.length; i++) {
+      int size = 1;
+      if (head.total != null) {
+        size += packed.size(head.total);
+      }
+      for (int i = 0; i < head.tiers(); i++) {
         if (head.open[i] != null) {
-          open[i] = packed.serializer().serialize(topic, head.open(i));
           long sizeMs = tiers.get(i).sizeMs();
-          size += Varints.size(sizeMs) + Varints.size(head.starts[i] / sizeMs) + sizeOf(open[i]);
+          size += Varints.size(sizeMs) + Varints.size(head.starts[i] / sizeMs) + packed.size(head.open(i));
           buckets++;
         }
       }
-      size += Varints.size(buckets);
-      ByteBuffer buffer = ByteBuffer.allocate(size).put(PACKED);
-      put(buffer, total);
-      Varints.write(buckets, buffer);
-      for (int i = 0; i < open.length; i++) {
-        if (open[i] != null) {
+      long fields = 2L * buckets + (head.total == null ? 0 : 1);
+      ByteBuffer buffer = ByteBuffer.allocate(size + Varints.size(fields)).put(PACKED);
+      Varints.write(fields, buffer);
+      if (head.total != null) {
+        packed.write(head.total, buffer);
+      }
+      for (int i = 0; i < head.tiers(); i++) {
+        if (head.open[i] != null) {
           long sizeMs = tiers.get(i).sizeMs();
           Varints.write(sizeMs, buffer);
           Varints.write(head.starts[i] / sizeMs, buffer);
-          put(buffer, open[i]);
+          packed.write(head.open(i), buffer);
         }
       }
       return buffer.array();
@@ -88,11 +91,16 @@ final class HeadSerde<V> implements Serde<Head<V>> {
         ByteBuffer buffer = ByteBuffer.wrap(bytes);
         byte version = buffer.get();
         if (version == PACKED) {
-          head.total = getPacked(buffer, topic);
-          int buckets = Varints.readInt(buffer);
-          for (int i = 0; i < buckets; i++) {
+          long fields = Varints.read(buffer);
+          if (fields < 0) {
+            throw new SerializationException("a head of " + fields + " fields");
+          }
+          if ((fields & 1) == 1) {
+            head.total = packed.read(buffer);
+          }
+          for (long i = 0; i < fields >> 1; i++) {
             long sizeMs = Varints.read(buffer);
-            open(head, sizeMs, Varints.read(buffer) * sizeMs, getPacked(buffer, topic));
+            open(head, sizeMs, Varints.read(buffer) * sizeMs, packed.read(buffer));
           }
         } else if (version == FIXED) {
           head.total = getFixed(buffer, topic);
@@ -103,6 +111,9 @@ final class HeadSerde<V> implements Serde<Head<V>> {
           }
         } else {
           throw new SerializationException("unknown head version " + version);
+        }
+        if (buffer.hasRemaining()) {
+          throw new SerializationException(buffer.remaining() + " bytes after a head of " + bytes.length);
         }
         return head;
       } catch (RuntimeException e) {
@@ -122,33 +133,13 @@ final class HeadSerde<V> implements Serde<Head<V>> {
     }
   }
 
-  /** A length (-1 for none) and the bytes. */
-  private static int sizeOf(byte[] bytes) {
-    return bytes == null ? 1 : Varints.size(bytes.length) + bytes.length;
-  }
-
-  private static void put(ByteBuffer buffer, byte[] bytes) {
-    if (bytes == null) {
-      Varints.write(-1, buffer);
-    } else {
-      Varints.write(bytes.length, buffer);
-      buffer.put(bytes);
-    }
-  }
-
-  private V getPacked(ByteBuffer buffer, String topic) {
-    int length = Varints.readInt(buffer);
-    return length < 0 ? null : packed.deserializer().deserialize(topic, take(buffer, length));
-  }
-
   private V getFixed(ByteBuffer buffer, String topic) {
     int length = buffer.getInt();
-    return length < 0 ? null : values.deserializer().deserialize(topic, take(buffer, length));
-  }
-
-  private static byte[] take(ByteBuffer buffer, int length) {
+    if (length < 0) {
+      return null;
+    }
     byte[] bytes = new byte[length];
     buffer.get(bytes);
-    return bytes;
+    return values.deserializer().deserialize(topic, bytes);
   }
 }

@@ -1,5 +1,6 @@
 package dev.tally.topology;
 
+import java.nio.ByteBuffer;
 import org.apache.datasketches.hll.HllSketch;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -31,4 +32,27 @@ public final class HllSketchSerde implements Serde<HllSketch> {
       }
     };
   }
+
+  /** A sketch in a head: the length of its compact form, then that form. */
+  static final PackedFormat<HllSketch> PACKED = new PackedFormat<>() {
+    @Override
+    public int size(HllSketch sketch) {
+      int bytes = sketch.getCompactSerializationBytes();
+      return Varints.size(bytes) + bytes;
+    }
+
+    @Override
+    public void write(HllSketch sketch, ByteBuffer buffer) {
+      byte[] bytes = sketch.toCompactByteArray();
+      Varints.write(bytes.length, buffer);
+      buffer.put(bytes);
+    }
+
+    @Override
+    public HllSketch read(ByteBuffer buffer) {
+      byte[] bytes = new byte[Varints.readInt(buffer)];
+      buffer.get(bytes);
+      return HllSketch.heapify(bytes);
+    }
+  };
 }

@@ -4,7 +4,6 @@ import java.nio.ByteBuffer;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
-import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
 
 /** {@link PnCounter} as 16 bytes: increments then decrements, big-endian. */
@@ -33,36 +32,24 @@ public final class PnCounterSerde implements Serde<PnCounter> {
   }
 
   /**
-   * {@link PnCounter} as two variable-length (zig-zag) integers, increments then decrements: 2 bytes
-   * for small counts, 20 at most. The values of a head ({@link HeadSerde}); window stores keep 16 bytes.
+   * {@link PnCounter} in a head: two variable-length (zig-zag) integers, increments then decrements;
+   * 2 bytes for small counts, 20 at most. Window stores keep the 16 bytes above.
    */
-  static Serde<PnCounter> packed() {
-    return Serdes.serdeFrom(
-        (topic, counter) -> {
-          if (counter == null) {
-            return null;
-          }
-          ByteBuffer buffer = ByteBuffer.allocate(
-              Varints.size(counter.increments()) + Varints.size(counter.decrements()));
-          Varints.write(counter.increments(), buffer);
-          Varints.write(counter.decrements(), buffer);
-          return buffer.array();
-        },
-        (topic, bytes) -> {
-          if (bytes == null) {
-            return null;
-          }
-          try {
-            ByteBuffer buffer = ByteBuffer.wrap(bytes);
-            PnCounter counter = new PnCounter(Varints.read(buffer), Varints.read(buffer));
-            if (buffer.hasRemaining()) {
-              throw new SerializationException(buffer.remaining() + " bytes after a packed PnCounter");
-            }
-            return counter;
-          } catch (RuntimeException e) {
-            throw e instanceof SerializationException s ? s
-                : new SerializationException("not a packed PnCounter (" + bytes.length + " bytes)", e);
-          }
-        });
-  }
+  static final PackedFormat<PnCounter> PACKED = new PackedFormat<>() {
+    @Override
+    public int size(PnCounter counter) {
+      return Varints.size(counter.increments()) + Varints.size(counter.decrements());
+    }
+
+    @Override
+    public void write(PnCounter counter, ByteBuffer buffer) {
+      Varints.write(counter.increments(), buffer);
+      Varints.write(counter.decrements(), buffer);
+    }
+
+    @Override
+    public PnCounter read(ByteBuffer buffer) {
+      return new PnCounter(Varints.read(buffer), Varints.read(buffer));
+    }
+  };
 }
