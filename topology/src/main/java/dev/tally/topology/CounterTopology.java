@@ -63,7 +63,13 @@ public final class CounterTopology {
    * A counter entry is about 150 bytes of heap.
    */
   static final int BUFFER_MAX_KEYS = 10_000;
-  /** The same for sketches, live on the heap between commits: up to about 10 KB each at lgK 14. */
+  /**
+   * What the sketches a sketch head store buffers may weigh together, per task (their updatable
+   * sizes: a sketch of a few items takes tens of bytes, a dense one about 8 KB at lgK 14). Past it,
+   * or past {@link #BUFFER_MAX_KEYS} keys, the buffer is written down early.
+   */
+  static final long SKETCH_BUFFER_MAX_BYTES = 32L << 20;
+  /** Keys of closed sketch buckets a tier's window store buffers: up to about 8 KB each at lgK 14. */
   static final int SKETCH_BUFFER_MAX_KEYS = 1_000;
   /** The window of the per-counter rate and of the top counters. */
   public static final Duration RATE_WINDOW = Duration.ofMinutes(1);
@@ -93,9 +99,12 @@ public final class CounterTopology {
     // (The stores "activity-pending", "rate-1m" and "shard-decisions" and the repartition topic
     // "activity" of earlier builds are gone: nothing reads their topics any more.)
     addHeadStore(builder, taskStores, StoreNames.COUNTER_TOTALS, config.tiers(), new PnCounterSerde(),
-        PnCounterSerde.PACKED, BUFFER_MAX_KEYS, PnCounter::plus, UnaryOperator.identity());
+        PnCounterSerde.PACKED, HeadStore.Bound.keys(BUFFER_MAX_KEYS), BUFFER_MAX_KEYS, PnCounter::plus,
+        UnaryOperator.identity());
     addHeadStore(builder, taskStores, StoreNames.UNIQUES_ALL, config.uniqueTiers(), new HllSketchSerde(),
-        HllSketchSerde.PACKED, SKETCH_BUFFER_MAX_KEYS, (a, b) -> UniqueSketches.merge(a, b, config.hllLgK()), HllSketch::copy);
+        HllSketchSerde.PACKED, new HeadStore.Bound<>(BUFFER_MAX_KEYS, HllSketch::getUpdatableSerializationBytes,
+            SKETCH_BUFFER_MAX_BYTES), SKETCH_BUFFER_MAX_KEYS,
+        (a, b) -> UniqueSketches.merge(a, b, config.hllLgK()), HllSketch::copy);
     builder.addStateStore(new BufferedStoreBuilder<>(
         Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.STREAM_TIME), Serdes.String(),
             Serdes.Long()),
@@ -147,21 +156,23 @@ public final class CounterTopology {
 
   /**
    * A {@link HeadStore} (a key's all-time value and open buckets) and the window stores of its tiers
-   * (closed buckets), all behind write-back buffers of {@code maxKeys} keys each.
+   * (closed buckets), behind write-back buffers: the head store's bounded by {@code bound}, each tier
+   * store's by {@code tierKeys} keys.
    */
   private static <V> void addHeadStore(StreamsBuilder builder, TaskStores taskStores, String name, List<Tier> tiers,
-      Serde<V> serde, PackedFormat<V> packed, int maxKeys, BinaryOperator<V> merge, UnaryOperator<V> copy) {
+      Serde<V> serde, PackedFormat<V> packed, HeadStore.Bound<V> bound, int tierKeys, BinaryOperator<V> merge,
+      UnaryOperator<V> copy) {
     builder.addStateStore(new BufferedStoreBuilder<>(
         Stores.keyValueStoreBuilder(WriteDownPosition.around(Stores.persistentKeyValueStore(name)), Serdes.String(),
             new HeadSerde<>(serde, packed, tiers)),
-        inner -> new HeadStore<>(inner, taskStores, tiers, maxKeys, merge, copy)));
+        inner -> new HeadStore<>(inner, taskStores, tiers, bound, merge, copy)));
     for (int i = 0; i < tiers.size(); i++) {
       Tier tier = tiers.get(i);
       int index = i;
       builder.addStateStore(new BufferedStoreBuilder<>(
           Stores.windowStoreBuilder(
               Stores.persistentWindowStore(tier.store(), tier.retention(), tier.size(), false), Serdes.String(), serde),
-          inner -> new BufferedWindowStore<>(inner, taskStores, maxKeys, copy, name, index,
+          inner -> new BufferedWindowStore<>(inner, taskStores, tierKeys, copy, name, index,
               tier.retention().toMillis())));
     }
   }

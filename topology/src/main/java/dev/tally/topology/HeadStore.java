@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BinaryOperator;
+import java.util.function.ToIntFunction;
 import java.util.function.UnaryOperator;
 import org.apache.kafka.streams.query.KeyQuery;
 import org.apache.kafka.streams.query.Position;
@@ -35,10 +36,22 @@ public final class HeadStore<V> extends WriteBackStore<KeyValueStore<String, Hea
   /** An open bucket: its start and (a copy of) its value. */
   public record Bucket<V>(long start, V value) {}
 
+  /**
+   * When the buffer is written down early, ahead of the commit: at {@code maxKeys} keys or, with a
+   * {@code weigher} (the heap a value takes, roughly), once its values weigh {@code maxBytes}.
+   */
+  record Bound<V>(int maxKeys, ToIntFunction<V> weigher, long maxBytes) {
+    static <V> Bound<V> keys(int maxKeys) {
+      return new Bound<>(maxKeys, null, Long.MAX_VALUE);
+    }
+  }
+
   private final List<Tier> tiers;
   private final BinaryOperator<V> merge;
   private final UnaryOperator<V> copy;
-  private final int maxEntries;
+  private final Bound<V> bound;
+  /** With a weigher: what the buffered values weigh. */
+  private long bufferedBytes;
   /** The layer beneath that copies the store's position once per write-down; null if there is none. */
   private final WriteDownPosition positions;
   /** Dirty keys and their heads. */
@@ -49,11 +62,11 @@ public final class HeadStore<V> extends WriteBackStore<KeyValueStore<String, Hea
    * @param merge the sum of two values of one bucket (the stored part and the open part)
    * @param copy a copy of a value that a query may keep
    */
-  HeadStore(KeyValueStore<String, Head<V>> inner, TaskStores taskStores, List<Tier> tiers, int maxEntries,
+  HeadStore(KeyValueStore<String, Head<V>> inner, TaskStores taskStores, List<Tier> tiers, Bound<V> bound,
       BinaryOperator<V> merge, UnaryOperator<V> copy) {
     super(inner, taskStores);
     this.tiers = List.copyOf(tiers);
-    this.maxEntries = maxEntries;
+    this.bound = bound;
     this.positions = inner instanceof WrappedStateStore<?, ?, ?> layers
         ? layers.findInner(WriteDownPosition.class) : null;
     this.merge = merge;
@@ -87,6 +100,7 @@ public final class HeadStore<V> extends WriteBackStore<KeyValueStore<String, Hea
     if (!buffered) {
       head = wrapped().get(key);
     }
+    long weightBefore = buffered ? weight(head) : 0;
     V total = add.apply(head == null ? null : head.total);
     if (head == null) {
       head = new Head<>(tiers.size());
@@ -117,11 +131,27 @@ public final class HeadStore<V> extends WriteBackStore<KeyValueStore<String, Hea
     if (!buffered) {
       dirty.put(key, head);
     }
+    bufferedBytes += weight(head) - weightBefore;
     position.record();
-    if (dirty.size() >= maxEntries) {
+    if (dirty.size() >= bound.maxKeys() || bufferedBytes >= bound.maxBytes()) {
       writeDown();
     }
     return total;
+  }
+
+  /** What {@code head}'s values weigh; 0 without a weigher. */
+  private long weight(Head<V> head) {
+    ToIntFunction<V> weigher = bound.weigher();
+    if (weigher == null) {
+      return 0;
+    }
+    long bytes = head.total == null ? 0 : weigher.applyAsInt(head.total);
+    for (int i = 0; i < head.tiers(); i++) {
+      if (head.open[i] != null) {
+        bytes += weigher.applyAsInt(head.open(i));
+      }
+    }
+    return bytes;
   }
 
   /** A copy of {@code key}'s open bucket in tier {@code tier}, or null. */
@@ -174,11 +204,13 @@ public final class HeadStore<V> extends WriteBackStore<KeyValueStore<String, Hea
       }
     }
     dirty.clear();
+    bufferedBytes = 0;
   }
 
   @Override
   protected void forget() {
     dirty.clear();
+    bufferedBytes = 0;
     tierStores = null;
   }
 

@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.datasketches.hll.HllSketch;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.TestInputTopic;
@@ -178,6 +179,42 @@ class BufferedStoresTest {
     }
     assertThat(totals.wrapped().get("k0").total).isEqualTo(PnCounter.ZERO);
     assertThat(totals.wrapped().approximateNumEntries()).isEqualTo(CounterTopology.BUFFER_MAX_KEYS);
+  }
+
+  /**
+   * Sketches are bounded by what they weigh, not by their number: many small ones stay buffered to the
+   * commit (each early write-down makes every later read of the transaction search Kafka's staged
+   * writes), while a few large ones are written down once they pass the bound.
+   */
+  @Test
+  @SuppressWarnings("unchecked")
+  void aSketchBufferIsWrittenDownByWhatItsSketchesWeigh() {
+    HeadStore<HllSketch> uniques = (HeadStore<HllSketch>) driver.getStateStore(StoreNames.UNIQUES_ALL);
+    int small = 5 * CounterTopology.SKETCH_BUFFER_MAX_KEYS;
+    for (int i = 0; i < small; i++) {
+      uniques.add("small" + i, Head.NONE, 0, sketch -> UniqueSketches.add(sketch, "u", 14));
+    }
+    assertThat(uniques.wrapped().approximateNumEntries()).as("written down").isZero();
+
+    // A sketch of 5,000 items is dense: about 8 KB (HLL_4) at lgK 14, against tens of bytes for one item.
+    int large = 0;
+    while (uniques.wrapped().approximateNumEntries() == 0) {
+      String key = "large" + large++;
+      for (int item = 0; item < 5_000; item++) {
+        String value = "u" + item;
+        uniques.add(key, Head.NONE, 0, sketch -> UniqueSketches.add(sketch, value, 14));
+      }
+    }
+    long bound = CounterTopology.SKETCH_BUFFER_MAX_BYTES;
+    int perSketch = UniqueSketches.add(null, "u", 14).getUpdatableSerializationBytes();
+    int dense = uniques.total("large0").getUpdatableSerializationBytes();
+    assertThat(dense).isGreaterThan(8_000);
+    assertThat(perSketch).isLessThan(100);
+    // Written down while the last large sketch filled: the bound lies between the weights without it and with it.
+    long smalls = (long) small * perSketch;
+    assertThat(smalls + (large - 1L) * dense).isLessThan(bound);
+    assertThat(smalls + (long) large * dense).isGreaterThanOrEqualTo(bound);
+    assertThat(uniques.wrapped().approximateNumEntries()).isEqualTo(small + large);
   }
 
   private static PnCounter plus(PnCounter counter, long delta) {
