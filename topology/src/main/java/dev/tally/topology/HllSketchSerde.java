@@ -50,7 +50,11 @@ public final class HllSketchSerde implements Serde<HllSketch> {
 
     @Override
     public HllSketch read(ByteBuffer buffer) {
-      byte[] bytes = new byte[Varints.readInt(buffer)];
+      int length = Varints.readInt(buffer);
+      if (length < 0 || length > buffer.remaining()) {
+        throw new SerializationException("a sketch of " + length + " bytes where " + buffer.remaining() + " remain");
+      }
+      byte[] bytes = new byte[length];
       buffer.get(bytes);
       return HllSketch.heapify(bytes);
     }

@@ -4,7 +4,7 @@ import java.nio.ByteBuffer;
 
 /**
  * How a head ({@link HeadSerde}) writes a value of its own: straight into the head's buffer, in a form
- * that knows its own end, so that a value costs neither an array of its own nor a length.
+ * that knows its own end (a counter's two varints need no length; a sketch writes its own).
  *
  * @param <V> the value: a {@link PnCounter} or an {@code HllSketch}
  */

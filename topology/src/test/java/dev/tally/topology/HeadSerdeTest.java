@@ -119,6 +119,11 @@ class HeadSerdeTest {
         .isInstanceOf(SerializationException.class).hasMessageContaining("a head of -3 fields");
     assertThatThrownBy(() -> counters(List.of(SECONDS)).deserializer().deserialize("t", new byte[] {(byte) 0x82, 0, 0}))
         .isInstanceOf(SerializationException.class).hasMessageContaining("1 bytes after a head");
+    // A sketch whose length says 2^30 bytes: refused, not allocated.
+    byte[] huge = {(byte) 0x82, 2, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x08};
+    assertThatThrownBy(() -> new HeadSerde<>(new HllSketchSerde(), HllSketchSerde.PACKED, List.of(HOURS))
+        .deserializer().deserialize("t", huge))
+        .isInstanceOf(SerializationException.class).hasMessageContaining("a sketch of 1073741824 bytes");
     assertThatThrownBy(() -> counters(List.of(SECONDS)).deserializer().deserialize("t", new byte[] {(byte) 0x90}))
         .isInstanceOf(SerializationException.class).hasMessageContaining("unknown head version");
   }
