@@ -146,4 +146,25 @@ class HeadSerdeTest {
     assertThat(read.starts[1]).isEqualTo(head.starts[1]);
     assertThat(read.open(1).getEstimate()).isEqualTo(1.0);
   }
+
+  /**
+   * A head's array is sized from {@link PackedFormat#size} before anything is written: a sketch in each
+   * of its modes (coupon list, set, dense), also one read back and updated, fills exactly that.
+   */
+  @Test
+  void aSketchFillsTheBytesItsPackedSizeGives() {
+    HllSketch sketch = null;
+    int items = 0;
+    for (int target : new int[] {1, 7, 8, 100, 1_000, 2_000, 5_000, 20_000}) {
+      while (items < target) {
+        sketch = UniqueSketches.add(sketch, "visitor-" + items++, 14);
+      }
+      for (HllSketch form : List.of(sketch, UniqueSketches.add(HllSketch.heapify(sketch.toCompactByteArray()), "x", 14))) {
+        ByteBuffer buffer = ByteBuffer.allocate(HllSketchSerde.PACKED.size(form));
+        HllSketchSerde.PACKED.write(form, buffer);
+        assertThat(buffer.hasRemaining()).as("%d items: filled", target).isFalse();
+        assertThat(HllSketchSerde.PACKED.read(buffer.flip()).getEstimate()).isEqualTo(form.getEstimate());
+      }
+    }
+  }
 }
