@@ -13,17 +13,22 @@ final class Varints {
   private Varints() {}
 
   static int size(long value) {
-    long zigZag = (value << 1) ^ (value >> 63);
+    long zigZag = zigZag(value);
     return zigZag == 0 ? 1 : (63 - Long.numberOfLeadingZeros(zigZag)) / 7 + 1;
   }
 
   static void write(long value, ByteBuffer buffer) {
-    long zigZag = (value << 1) ^ (value >> 63);
+    long zigZag = zigZag(value);
     while ((zigZag & ~0x7FL) != 0) {
       buffer.put((byte) ((zigZag & 0x7F) | 0x80));
       zigZag >>>= 7;
     }
     buffer.put((byte) zigZag);
+  }
+
+  /** Small magnitudes, negative or not, to small unsigned numbers: 0, -1, 1, -2 ... to 0, 1, 2, 3 ... */
+  private static long zigZag(long value) {
+    return (value << 1) ^ (value >> 63);
   }
 
   static long read(ByteBuffer buffer) {
