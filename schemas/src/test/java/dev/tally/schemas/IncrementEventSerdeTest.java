@@ -78,6 +78,48 @@ class IncrementEventSerdeTest {
     }
   }
 
+  /**
+   * Damaged bodies (bytes changed, records cut short or run on) are read as Avro's own reader reads them:
+   * the same event when it reads one, and refused as corrupt when it refuses.
+   */
+  @Test
+  void readsDamagedBodiesAsAvrosOwnReaderDoes() {
+    IncrementEventSerde serde = new IncrementEventSerde();
+    Random random = new Random(7);
+    int refused = 0;
+    for (int i = 0; i < 20_000; i++) {
+      IncrementEvent event = IncrementEvent.newBuilder()
+          .setCounter(text(random, 1 + random.nextInt(20)))
+          .setDelta(random.nextLong() >> random.nextInt(64))
+          .setItem(random.nextBoolean() ? null : text(random, random.nextInt(20)))
+          .setEventTime(Instant.ofEpochMilli(random.nextLong() >> 20))
+          .setEventId(random.nextBoolean() ? null : text(random, random.nextInt(10)))
+          .build();
+      byte[] bytes = serde.encode(event);
+      byte[] damaged = switch (random.nextInt(3)) {
+        case 0 -> java.util.Arrays.copyOf(bytes, HEADER + 1 + random.nextInt(bytes.length - HEADER - 1));
+        case 1 -> java.util.Arrays.copyOf(bytes, bytes.length + 1 + random.nextInt(12));
+        default -> bytes.clone();
+      };
+      for (int changes = random.nextInt(3); changes >= 0; changes--) {
+        damaged[HEADER + random.nextInt(damaged.length - HEADER)] = (byte) random.nextInt(256);
+      }
+
+      IncrementEvent avros;
+      try {
+        avros = IncrementEvent.getDecoder().decode(damaged);
+      } catch (IOException | RuntimeException e) {
+        refused++;
+        assertThatThrownBy(() -> serde.decode(damaged)).as("record %d, refused by Avro: %s", i, e)
+            .isInstanceOfSatisfying(EventDecodingException.class,
+                refusal -> assertThat(refusal.reason()).isEqualTo(EventDecodingException.Reason.CORRUPT));
+        continue;
+      }
+      assertThat(serde.decode(damaged)).as("record %d", i).isEqualTo(avros);
+    }
+    assertThat(refused).as("records Avro refused").isBetween(2_000, 18_000);
+  }
+
   /** Any code points, multi-byte UTF-8 among them. */
   private static String text(Random random, int length) {
     StringBuilder text = new StringBuilder();
