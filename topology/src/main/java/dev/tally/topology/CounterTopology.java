@@ -110,14 +110,15 @@ public final class CounterTopology {
             Serdes.Long()),
         inner -> new BufferedKeyValueStore<>(inner, taskStores, BUFFER_MAX_KEYS, UnaryOperator.identity())));
     // One record a second per task: no buffer needed.
-    builder.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(StoreNames.TOP_1S,
-            TOP_RETENTION, Duration.ofSeconds(1), false), Serdes.String(), new TopCounters.TopCountersSerde())
+    builder.addStateStore(Stores.windowStoreBuilder(WindowStoreOffsets.around(Stores.persistentWindowStore(
+            StoreNames.TOP_1S, TOP_RETENTION, Duration.ofSeconds(1), false)), Serdes.String(),
+            new TopCounters.TopCountersSerde())
         .withCachingDisabled());
 
     if (config.dedupes()) {
       // Ids are unique per event: a record cache would hold nothing twice.
-      builder.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(StoreNames.EVENT_IDS,
-              config.dedupeHorizon(), Duration.ofMillis(1), false), Serdes.String(), Serdes.Long())
+      builder.addStateStore(Stores.windowStoreBuilder(WindowStoreOffsets.around(Stores.persistentWindowStore(
+              StoreNames.EVENT_IDS, config.dedupeHorizon(), Duration.ofMillis(1), false)), Serdes.String(), Serdes.Long())
           .withCachingDisabled());
     }
 
@@ -170,8 +171,8 @@ public final class CounterTopology {
       Tier tier = tiers.get(i);
       int index = i;
       builder.addStateStore(new BufferedStoreBuilder<>(
-          Stores.windowStoreBuilder(
-              Stores.persistentWindowStore(tier.store(), tier.retention(), tier.size(), false), Serdes.String(), serde),
+          Stores.windowStoreBuilder(WindowStoreOffsets.around(
+              Stores.persistentWindowStore(tier.store(), tier.retention(), tier.size(), false)), Serdes.String(), serde),
           inner -> new BufferedWindowStore<>(inner, taskStores, tierKeys, copy, name, index,
               tier.retention().toMillis())));
     }
