@@ -52,7 +52,8 @@ final class WindowStoreOffsets extends WrappedStateStore<WindowStore<Bytes, byte
   /** Where the segments are: each a directory in it. */
   private Path storeDir;
   private Path file;
-  private Map<TopicPartition, Long> kept = Map.of();
+  /** Read by whichever thread owns the task now: the stream thread, or the one restoring it. */
+  private volatile Map<TopicPartition, Long> kept = Map.of();
 
   private WindowStoreOffsets(WindowStore<Bytes, byte[]> inner) {
     super(inner);
