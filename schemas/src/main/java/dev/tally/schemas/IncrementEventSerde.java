@@ -1,6 +1,5 @@
 package dev.tally.schemas;
 
-import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -129,75 +128,50 @@ public final class IncrementEventSerde implements Serde<IncrementEvent> {
 
   /**
    * The body of a record written with the current schema, its fields in the schema's order (the serde's
-   * test fails if they change), read straight from the array: Avro's zig-zag varints and length-prefixed
-   * UTF-8 strings. A {@code BinaryDecoder} per record copied the record's tail into a new buffer at its
-   * last long, and was a tenth of a counting thread's time on Zipf keys. As Avro's own reader, it
-   * ignores bytes after the last field.
+   * test fails if they change), read straight from the array: Avro's zig-zag varints ({@link Varints})
+   * and length-prefixed UTF-8 strings. A {@code BinaryDecoder} per record copied the record's tail into
+   * a new buffer at its last long, and was a tenth of a counting thread's time on Zipf keys. As Avro's
+   * own reader, it ignores bytes after the last field; a record that ends early, or a number over 10
+   * bytes, throws.
    */
   private static IncrementEvent readCurrent(byte[] bytes) throws IOException {
-    Body in = new Body(bytes);
-    String counter = in.readString();
-    long delta = in.readLong();
-    String item = in.readOptionalString();
-    Instant eventTime = Instant.ofEpochMilli(in.readLong());
-    String eventId = in.readOptionalString();
+    ByteBuffer in = ByteBuffer.wrap(bytes, HEADER_LENGTH, bytes.length - HEADER_LENGTH);
+    String counter = readString(in);
+    long delta = Varints.read(in);
+    String item = readOptionalString(in);
+    Instant eventTime = Instant.ofEpochMilli(Varints.read(in));
+    String eventId = readOptionalString(in);
     return new IncrementEvent(counter, delta, item, eventTime, eventId);
   }
 
-  /** A cursor over a record's body, after its header. */
-  private static final class Body {
-    private final byte[] bytes;
-    private int at = HEADER_LENGTH;
-
-    Body(byte[] bytes) {
-      this.bytes = bytes;
+  /**
+   * An Avro string (a length, then UTF-8 bytes), refused if it says it is longer than what is left of
+   * the record: Avro's own {@code readString} allocates whatever length a record claims before it
+   * reads, so a few corrupt bytes could ask for a gigabyte. Today every registered version is the
+   * current one, so only this reader sees Kafka's records; once an older version is registered, its
+   * records go through Avro's, and the process should bound Avro's strings too (the system property
+   * {@code org.apache.avro.limits.string.maxLength}, read once when Avro first checks a length).
+   */
+  private static String readString(ByteBuffer in) throws IOException {
+    long length = Varints.read(in);
+    if (length < 0 || length > in.remaining()) {
+      throw new IOException("a string of " + length + " bytes where " + in.remaining() + " are left");
     }
+    String value = new String(in.array(), in.position(), (int) length, StandardCharsets.UTF_8);
+    in.position(in.position() + (int) length);
+    return value;
+  }
 
-    /** A zig-zag varint of at most {@link #MAX_VARLONG} bytes, as Avro writes a long or an int. */
-    long readLong() throws IOException {
-      long raw = 0;
-      for (int shift = 0; shift < 7 * MAX_VARLONG; shift += 7) {
-        if (at >= bytes.length) {
-          throw new EOFException("the record ends inside a number");
-        }
-        byte b = bytes[at++];
-        raw |= (long) (b & 0x7F) << shift;
-        if (b >= 0) {
-          return (raw >>> 1) ^ -(raw & 1);
-        }
-      }
-      throw new IOException("a number longer than " + MAX_VARLONG + " bytes");
+  /** A union of null and string: branch 0 is null. */
+  private static String readOptionalString(ByteBuffer in) throws IOException {
+    long branch = Varints.read(in);
+    if (branch == 0) {
+      return null;
     }
-
-    /**
-     * An Avro string (a length, then UTF-8 bytes), refused if it says it is longer than what is left
-     * of the record: Avro's own {@code readString} allocates whatever length a record claims before it
-     * reads, so a few corrupt bytes could ask for a gigabyte. Today every registered version is the
-     * current one, so only this reader sees Kafka's records; once an older version is registered, its
-     * records go through Avro's, and the process should bound Avro's strings too (the system property
-     * {@code org.apache.avro.limits.string.maxLength}, read once when Avro first checks a length).
-     */
-    String readString() throws IOException {
-      long length = readLong();
-      if (length < 0 || length > bytes.length - at) {
-        throw new IOException("a string of " + length + " bytes where " + (bytes.length - at) + " are left");
-      }
-      String value = new String(bytes, at, (int) length, StandardCharsets.UTF_8);
-      at += (int) length;
-      return value;
+    if (branch == 1) {
+      return readString(in);
     }
-
-    /** A union of null and string: branch 0 is null. */
-    String readOptionalString() throws IOException {
-      long branch = readLong();
-      if (branch == 0) {
-        return null;
-      }
-      if (branch == 1) {
-        return readString();
-      }
-      throw new IOException("union branch " + branch + " of a [null, string] field");
-    }
+    throw new IOException("union branch " + branch + " of a [null, string] field");
   }
 
   private void checkCompatible(long fingerprint) {

@@ -1,5 +1,6 @@
 package dev.tally.topology;
 
+import dev.tally.schemas.Varints;
 import java.nio.ByteBuffer;
 import java.util.List;
 import org.apache.kafka.common.errors.SerializationException;

@@ -1,5 +1,6 @@
 package dev.tally.topology;
 
+import dev.tally.schemas.Varints;
 import java.nio.ByteBuffer;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;

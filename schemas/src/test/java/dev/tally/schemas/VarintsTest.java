@@ -1,4 +1,4 @@
-package dev.tally.topology;
+package dev.tally.schemas;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

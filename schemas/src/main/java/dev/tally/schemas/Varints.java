@@ -1,4 +1,4 @@
-package dev.tally.topology;
+package dev.tally.schemas;
 
 import java.nio.ByteBuffer;
 import org.apache.kafka.common.errors.SerializationException;
@@ -8,16 +8,16 @@ import org.apache.kafka.common.errors.SerializationException;
  * lowest first, the high bit set on every byte but the last. Small numbers, negative ones too, take
  * one or two bytes; a long takes ten at most.
  */
-final class Varints {
+public final class Varints {
 
   private Varints() {}
 
-  static int size(long value) {
+  public static int size(long value) {
     long zigZag = zigZag(value);
     return zigZag == 0 ? 1 : (63 - Long.numberOfLeadingZeros(zigZag)) / 7 + 1;
   }
 
-  static void write(long value, ByteBuffer buffer) {
+  public static void write(long value, ByteBuffer buffer) {
     long zigZag = zigZag(value);
     while ((zigZag & ~0x7FL) != 0) {
       buffer.put((byte) ((zigZag & 0x7F) | 0x80));
@@ -31,7 +31,7 @@ final class Varints {
     return (value << 1) ^ (value >> 63);
   }
 
-  static long read(ByteBuffer buffer) {
+  public static long read(ByteBuffer buffer) {
     long zigZag = 0;
     for (int shift = 0; shift < 64; shift += 7) {
       byte b = buffer.get();
@@ -44,7 +44,7 @@ final class Varints {
   }
 
   /** {@link #read} of a value that must fit an int. */
-  static int readInt(ByteBuffer buffer) {
+  public static int readInt(ByteBuffer buffer) {
     long value = read(buffer);
     if (value != (int) value) {
       throw new SerializationException("expected an int, read " + value);
