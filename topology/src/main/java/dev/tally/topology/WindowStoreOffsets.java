@@ -1,13 +1,9 @@
 package dev.tally.topology;
 
+import java.io.File;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.Map;
-import java.util.stream.Collectors;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.utils.Bytes;
@@ -19,6 +15,7 @@ import org.apache.kafka.streams.state.ReadOnlyWindowStore;
 import org.apache.kafka.streams.state.WindowBytesStoreSupplier;
 import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
+import org.apache.kafka.streams.state.internals.OffsetCheckpoint;
 import org.apache.kafka.streams.state.internals.WrappedStateStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,8 +45,8 @@ final class WindowStoreOffsets extends WrappedStateStore<WindowStore<Bytes, byte
   private static final String FILE_PREFIX = ".offsets-";
 
   /** Where the segments are: a directory each. */
-  private Path storeDir;
-  private Path file;
+  private File storeDir;
+  private OffsetCheckpoint file;
   /** Read by whichever thread owns the task now: the stream thread, or the one restoring it. */
   private volatile Map<TopicPartition, Long> kept = Map.of();
 
@@ -99,8 +96,8 @@ final class WindowStoreOffsets extends WrappedStateStore<WindowStore<Bytes, byte
 
   @Override
   public void init(StateStoreContext context, StateStore root) {
-    storeDir = context.stateDir().toPath().resolve(name());
-    file = context.stateDir().toPath().resolve(FILE_PREFIX + name());
+    storeDir = new File(context.stateDir(), name());
+    file = new OffsetCheckpoint(new File(context.stateDir(), FILE_PREFIX + name()));
     kept = read(file);
     super.init(context, root);
   }
@@ -127,39 +124,26 @@ final class WindowStoreOffsets extends WrappedStateStore<WindowStore<Bytes, byte
    * on the safe side (no offsets kept). One listing, without a stat per entry: 12-21 us here.
    */
   private boolean hasSegments() {
-    String[] entries = storeDir.toFile().list();
+    String[] entries = storeDir.list();
     return entries != null && entries.length > 0;
   }
 
-  /** The offsets in {@code file}: {@code topic partition offset} a line; none if it is missing or unreadable. */
-  private static Map<TopicPartition, Long> read(Path file) {
-    if (!Files.exists(file)) {
-      return Map.of();
-    }
+  /** The offsets in {@code file}; none if it is missing or unreadable. */
+  private static Map<TopicPartition, Long> read(OffsetCheckpoint file) {
     try {
-      Map<TopicPartition, Long> offsets = new HashMap<>();
-      for (String line : Files.readAllLines(file)) {
-        String[] fields = line.split(" ");
-        offsets.put(new TopicPartition(fields[0], Integer.parseInt(fields[1])), Long.parseLong(fields[2]));
-      }
-      return Map.copyOf(offsets);
+      return Map.copyOf(file.read());
     } catch (IOException | RuntimeException e) {
       log.warn("ignoring the offsets kept in {} (the store restores from its changelog's start): {}", file, e.toString());
       return Map.of();
     }
   }
 
-  /** Replaces the file at once (a new file moved over the old), so that a crash leaves one or the other. */
+  /** Kafka's checkpoint file: written aside, synced, then moved over the old, so a crash leaves one or the other. */
   private void write(Map<TopicPartition, Long> offsets) {
-    String text = offsets.entrySet().stream()
-        .map(entry -> entry.getKey().topic() + " " + entry.getKey().partition() + " " + entry.getValue())
-        .collect(Collectors.joining("\n", "", "\n"));
-    Path next = file.resolveSibling(file.getFileName() + ".next");
     try {
-      Files.writeString(next, text);
-      Files.move(next, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      file.write(offsets);
       kept = Map.copyOf(offsets);
-    } catch (IOException e) {
+    } catch (IOException | IllegalStateException e) {
       log.warn("cannot keep the offsets of {} in {}: {}", name(), file, e.toString());
     }
   }
