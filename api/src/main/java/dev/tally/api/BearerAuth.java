@@ -90,11 +90,17 @@ public final class BearerAuth {
    * @throws AuthException 401 or 403
    */
   void check(Context ctx) {
-    Set<RouteRole> needed = ctx.routeRoles();
+    check(ctx.routeRoles(), ctx.header("Authorization"));
+  }
+
+  /**
+   * As {@link #check(Context)}, for a route that needs one of {@code needed}, given the request's
+   * {@code Authorization} header (null if it has none).
+   */
+  void check(Set<? extends RouteRole> needed, String header) {
     if (!enabled() || needed.isEmpty()) {
       return;
     }
-    String header = ctx.header("Authorization");
     if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
       throw new AuthException(401, "this route needs Authorization: Bearer TOKEN");
     }

@@ -60,6 +60,12 @@ public final class HttpApi implements AutoCloseable {
   /** The classpath folder served at {@code /}: the dashboard. */
   private static final String DASHBOARD = "/dashboard";
 
+  /** How answers are written, by Javalin and by {@link IncrementHandler}. */
+  private static final ObjectMapper JSON = new ObjectMapper()
+      .registerModule(new JavaTimeModule())
+      .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+      .disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS);
+
   private final Javalin app;
   private final Javalin internal;
   private final List<String> routes = new CopyOnWriteArrayList<>();
@@ -101,8 +107,10 @@ public final class HttpApi implements AutoCloseable {
       // once while their sends went on, so an increment could be counted and its client told nothing.
       config.jetty.modifyServer(server -> {
         server.setStopTimeout(STOP_TIMEOUT.toMillis());
+        server.insertHandler(new IncrementHandler(ingest, auth, JSON, limits.maxBodyBytes()));
         server.insertHandler(new GracefulStop());
       });
+      routes.add("POST " + IncrementHandler.ROUTE);
       IngestRoutes.register(config.routes, ingest);
       ReadRoutes.register(config.routes, queries, router);
       AdminRoutes.register(config.routes, pins);
@@ -124,10 +132,7 @@ public final class HttpApi implements AutoCloseable {
 
   private static Javalin server(Consumer<JavalinConfig> routes) {
     return Javalin.create(config -> {
-      config.jsonMapper(new JavalinJackson(new ObjectMapper()
-          .registerModule(new JavaTimeModule())
-          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-          .disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS), false));
+      config.jsonMapper(new JavalinJackson(JSON, false));
       config.startup.showJavalinBanner = false;
       routes.accept(config);
       config.routes.exception(InvalidEventException.class, (e, ctx) -> error(ctx, HttpStatus.BAD_REQUEST, e));
