@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP API (docs/architecture.md, the README): routes grouped by resource ({@link IngestRoutes}, {@link ReadRoutes},
- * {@link AdminRoutes}, {@link HealthRoutes}) on the public port, and {@link InternalRoutes} between
+ * {@link AdminRoutes}, {@link HealthRoutes}; the two busiest, single increments and point reads, in
+ * {@link CoreRoutes} on Jetty's own API ahead of Javalin) on the public port, and {@link InternalRoutes} between
  * instances on a port and thread pool of their own. Handlers
  * parse, call one service method and render; errors become JSON {@code {"error": "..."}}: 400 for bad
  * input, 413 for a body over a limit, 429 with {@code Retry-After} for a counter over its rate limit, 404 for an unknown route, 503 with {@code Retry-After} while Kafka or the state is
@@ -60,7 +61,7 @@ public final class HttpApi implements AutoCloseable {
   /** The classpath folder served at {@code /}: the dashboard. */
   private static final String DASHBOARD = "/dashboard";
 
-  /** How answers are written, by Javalin and by {@link IncrementHandler}. */
+  /** How answers are written, by Javalin and by {@link CoreRoutes}. */
   private static final ObjectMapper JSON = new ObjectMapper()
       .registerModule(new JavaTimeModule())
       .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
@@ -107,10 +108,11 @@ public final class HttpApi implements AutoCloseable {
       // once while their sends went on, so an increment could be counted and its client told nothing.
       config.jetty.modifyServer(server -> {
         server.setStopTimeout(STOP_TIMEOUT.toMillis());
-        server.insertHandler(new IncrementHandler(ingest, auth, JSON, limits.maxBodyBytes()));
+        server.insertHandler(new CoreRoutes(ingest, queries, auth, JSON, limits.maxBodyBytes()));
         server.insertHandler(new GracefulStop());
       });
-      routes.add("POST " + IncrementHandler.ROUTE);
+      routes.add("POST " + CoreRoutes.INCREMENTS);
+      routes.add("GET " + CoreRoutes.COUNTER);
       IngestRoutes.register(config.routes, ingest);
       ReadRoutes.register(config.routes, queries, router);
       AdminRoutes.register(config.routes, pins);

@@ -10,7 +10,7 @@ import java.util.function.Consumer;
 
 /**
  * Batches of writes, answered once Kafka has them, without a thread waiting for it. Single increments,
- * the busiest route, are served ahead of Javalin by {@link IncrementHandler}.
+ * the busiest route, are served ahead of Javalin by {@link CoreRoutes}.
  */
 final class IngestRoutes {
 

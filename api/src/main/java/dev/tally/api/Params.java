@@ -31,11 +31,15 @@ final class Params {
 
   /** How this read may be answered: {@code consistency=eventual|strong}, {@code after=TOKEN}. */
   static ReadContext readContext(Context ctx) {
-    String consistency = ctx.queryParam("consistency");
+    return readContext(ctx.queryParam("consistency"), ctx.queryParam("after"));
+  }
+
+  /** As {@link #readContext(Context)}, given the two query parameters (null when absent). */
+  static ReadContext readContext(String consistency, String after) {
     if (consistency != null && !consistency.equals("eventual") && !consistency.equals("strong")) {
       throw new BadRequestException("consistency must be eventual or strong, got '" + consistency + "'");
     }
-    return new ReadContext("strong".equals(consistency), FetchCodec.position(ctx.queryParam("after")));
+    return new ReadContext("strong".equals(consistency), FetchCodec.position(after));
   }
 
   /** The answer, and whether a standby copy gave (part of) it and how far behind it may be. */

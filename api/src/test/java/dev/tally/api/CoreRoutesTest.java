@@ -14,6 +14,8 @@ import dev.tally.topology.TallyConfig;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -36,10 +38,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code POST /v1/counters/{id}/increments}, served ahead of Javalin: each answer as the Javalin routes
- * give it (status, JSON, headers), what it sends to Kafka, and every other request passed through.
+ * The routes served ahead of Javalin: each answer as the Javalin routes gave it (status, JSON, headers),
+ * what an increment sends to Kafka, and every other request passed through. A point read's answers
+ * from the stores are covered against a real broker (CountingIT, MultiInstanceIT, HttpFuzzIT); here,
+ * with no stores, only what it refuses.
  */
-class IncrementHandlerTest {
+class CoreRoutesTest {
 
   private static final Limits SMALL_BODIES = new Limits(2048, 100, 200, 8192, 10);
   private static final ObjectMapper json = new ObjectMapper();
@@ -69,6 +73,22 @@ class IncrementHandlerTest {
     api = new HttpApi(ingest, null, null, null, config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
         () -> new Readiness(KafkaStreams.State.RUNNING, List.of()), auth, PeerSecret.none(), SMALL_BODIES)
         .start("127.0.0.1", 0, 0);
+  }
+
+  private HttpResponse<String> get(String path, String... headers) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.port() + path));
+    if (headers.length > 0) {
+      request.headers(headers);
+    }
+    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** The whole answer to {@code request}, written as is on a new connection that the server closes. */
+  private String raw(String request) throws IOException {
+    try (Socket socket = new Socket("127.0.0.1", api.port())) {
+      socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+      return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
   }
 
   private HttpResponse<String> post(String path, String body, String... headers) throws Exception {
@@ -123,8 +143,8 @@ class IncrementHandlerTest {
     assertThat(noId.statusCode()).isEqualTo(404);
     assertThat(noId.body()).contains("no route POST /v1/counters//increments");
     assertThat(post("/v1/counters/a/b/increments", "{}").statusCode()).isEqualTo(404);
-    assertThat(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.port() + "/health/live")).build(),
-        HttpResponse.BodyHandlers.ofString()).statusCode()).as("another route, passed through").isEqualTo(200);
+    assertThat(get("/health/live").statusCode()).as("another route, passed through").isEqualTo(200);
+    assertThat(get("/v1/counters/a/increments").statusCode()).as("a GET of the increments route").isEqualTo(404);
     assertThat(sent).hasSize(2);
   }
 
@@ -154,6 +174,20 @@ class IncrementHandlerTest {
   }
 
   @Test
+  void aPointReadRefusesWhatJavalinsRouteRefused() throws Exception {
+    start(BearerAuth.off());
+    HttpResponse<String> badId = get("/v1/counters/a%25b");
+    assertThat(badId.statusCode()).isEqualTo(400);
+    assertThat(json.readTree(badId.body()).get("error").asText()).contains("may only contain");
+    HttpResponse<String> consistency = get("/v1/counters/a?consistency=maybe");
+    assertThat(consistency.statusCode()).isEqualTo(400);
+    assertThat(json.readTree(consistency.body()).get("error").asText()).contains("consistency must be eventual or strong");
+    assertThat(get("/v1/counters/a/?after=not-a-token").statusCode()).isEqualTo(400);
+    String query = raw("GET /v1/counters/a?after=%zz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    assertThat(query).as("a query string Jetty cannot decode").startsWith("HTTP/1.1 400").contains("{\"error\":");
+  }
+
+  @Test
   void kafkaNotAcknowledgingIsA503WithRetryAfter() throws Exception {
     kafka = event -> CompletableFuture.failedFuture(new TimeoutException("no broker"));
     start(BearerAuth.off());
@@ -165,7 +199,7 @@ class IncrementHandlerTest {
   }
 
   @Test
-  void aTokenWithoutTheWriteRoleIsTurnedAwayBeforeAnythingIsSent(@TempDir Path dir) throws Exception {
+  void aTokenWithoutTheRouteRoleIsTurnedAwayBeforeAnythingIsSentOrRead(@TempDir Path dir) throws Exception {
     Path tokens = Files.writeString(dir.resolve("tokens"), "writer write\nreader read\n");
     start(BearerAuth.fromFile(tokens));
 
@@ -180,5 +214,10 @@ class IncrementHandlerTest {
 
     assertThat(post("/v1/counters/a/increments", "{}", "Authorization", "Bearer writer").statusCode()).isEqualTo(202);
     assertThat(sent).hasSize(1);
+
+    assertThat(get("/v1/counters/a").statusCode()).as("a read without a token").isEqualTo(401);
+    HttpResponse<String> writer = get("/v1/counters/a", "Authorization", "Bearer writer");
+    assertThat(writer.statusCode()).isEqualTo(403);
+    assertThat(json.readTree(writer.body()).get("error").asText()).contains("read");
   }
 }
