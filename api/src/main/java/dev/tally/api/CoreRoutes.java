@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The two busiest routes, {@code POST /v1/counters/{id}/increments} and {@code GET /v1/counters/{id}},
- * on Jetty's own handler API, ahead of Javalin's servlet. An increment's answer is written from the
+ * (and its {@code HEAD}) on Jetty's own handler API, ahead of Javalin's servlet. An increment's answer is written from the
  * producer's acknowledgement straight into Jetty's non-blocking write, without the servlet's async
  * dispatch, which cost more than the send itself; a point read skips the servlet and Javalin's
  * routing, about half of its time on a Jetty thread (docs/benchmarks.md). Both answer as the Javalin
@@ -75,7 +75,7 @@ final class CoreRoutes extends Handler.Wrapper {
         serve(Role.WRITE, request, response, callback, body -> increment(counter, body, request, response, callback));
         return true;
       }
-    } else if (HttpMethod.GET.is(request.getMethod())) {
+    } else if (HttpMethod.GET.is(request.getMethod()) || HttpMethod.HEAD.is(request.getMethod())) {
       String counter = counterOf(path, "");
       if (counter != null) {
         serve(Role.READ, request, response, callback, body -> read(counter, request, response, callback));

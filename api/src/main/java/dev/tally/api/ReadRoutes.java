@@ -31,7 +31,6 @@ final class ReadRoutes {
   private ReadRoutes() {}
 
   static void register(RoutesConfig routes, CounterQueries queries, Router router) {
-    // GET /v1/counters/{id}, the busiest read, is served by CoreRoutes ahead of Javalin.
     routes.get("/v1/counters/{id}/last", ctx -> {
       ReadContext read = readContext(ctx);
       reply(ctx, read, queries.last(counterId(ctx), duration(ctx, "window", true), read));

@@ -183,6 +183,8 @@ class CoreRoutesTest {
     assertThat(consistency.statusCode()).isEqualTo(400);
     assertThat(json.readTree(consistency.body()).get("error").asText()).contains("consistency must be eventual or strong");
     assertThat(get("/v1/counters/a/?after=not-a-token").statusCode()).isEqualTo(400);
+    String head = raw("HEAD /v1/counters/a%25b HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    assertThat(head).as("HEAD, as Javalin answered it for a GET route").startsWith("HTTP/1.1 400").doesNotContain("{");
     String query = raw("GET /v1/counters/a?after=%zz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
     assertThat(query).as("a query string Jetty cannot decode").startsWith("HTTP/1.1 400").contains("{\"error\":");
   }
