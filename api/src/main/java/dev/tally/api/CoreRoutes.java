@@ -3,16 +3,11 @@ package dev.tally.api;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tally.ingest.IngestService;
-import dev.tally.ingest.IngestUnavailableException;
-import dev.tally.ingest.InvalidEventException;
-import dev.tally.ingest.RateLimitedException;
 import dev.tally.query.BadRequestException;
 import dev.tally.query.CounterQueries;
 import dev.tally.query.ReadContext;
-import dev.tally.query.StateUnavailableException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -50,7 +45,6 @@ final class CoreRoutes extends Handler.Wrapper {
   private static final String INCREMENTS_SUFFIX = "/increments";
   private static final HttpField JSON = new PreEncodedHttpField(HttpHeader.CONTENT_TYPE, "application/json");
   private static final HttpField ASYNC_APPLIED = new PreEncodedHttpField("Preference-Applied", "respond-async");
-  private static final HttpField RETRY_AFTER = new PreEncodedHttpField(HttpHeader.RETRY_AFTER, "1");
 
   private final IngestService ingest;
   private final CounterQueries queries;
@@ -93,10 +87,7 @@ final class CoreRoutes extends Handler.Wrapper {
     try {
       auth.check(Set.of(role), request.getHeaders().get(HttpHeader.AUTHORIZATION));
     } catch (BearerAuth.AuthException e) {
-      if (e.status() == HttpStatus.UNAUTHORIZED_401) {
-        response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer");
-      }
-      error(response, callback, e.status(), e.getMessage());
+      failed(e, request, response, callback);
       return;
     }
     if (request.getLength() > maxBodyBytes) {
@@ -120,7 +111,7 @@ final class CoreRoutes extends Handler.Wrapper {
   }
 
   private void increment(String counter, String body, Request request, Response response, Callback callback) {
-    boolean durable = !prefersAsync(request);
+    boolean durable = !Params.respondAsync(String.join(",", request.getHeaders().getValuesList("Prefer")));
     if (!durable) {
       response.getHeaders().put(ASYNC_APPLIED);
     }
@@ -152,22 +143,16 @@ final class CoreRoutes extends Handler.Wrapper {
 
   private void failed(Throwable failure, Request request, Response response, Callback callback) {
     Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-    if (cause instanceof InvalidEventException || cause instanceof BadRequestException) {
-      error(response, callback, HttpStatus.BAD_REQUEST_400, cause.getMessage());
-    } else if (cause instanceof RateLimitedException) {
-      response.getHeaders().put(RETRY_AFTER);
-      error(response, callback, HttpStatus.TOO_MANY_REQUESTS_429, cause.getMessage());
-    } else if (cause instanceof IngestUnavailableException || cause instanceof StateUnavailableException) {
-      response.getHeaders().put(RETRY_AFTER);
-      error(response, callback, HttpStatus.SERVICE_UNAVAILABLE_503, cause.getMessage());
-    } else {
+    Failure answer = Failure.of(cause);
+    if (answer == Failure.INTERNAL) {
       log.error("unexpected error serving {} {}", request.getMethod(), request.getHttpURI().getPath(), cause);
-      error(response, callback, HttpStatus.INTERNAL_SERVER_ERROR_500, "internal error; see the server log");
     }
+    answer.headers().forEach(response.getHeaders()::put);
+    write(response, callback, answer.status(), answer.body());
   }
 
   private void error(Response response, Callback callback, int status, String message) {
-    write(response, callback, status, Map.of("error", message));
+    write(response, callback, status, new Failure(status, message).body());
   }
 
   private void write(Response response, Callback callback, int status, Object answer) {
@@ -209,19 +194,5 @@ final class CoreRoutes extends Handler.Wrapper {
     } catch (IllegalArgumentException notDecodable) {
       return segment; // no valid counter id holds a '%': refused as such
     }
-  }
-
-  /** Whether the client asked for {@code Prefer: respond-async} (RFC 7240). */
-  static boolean prefersAsync(Request request) {
-    for (HttpField field : request.getHeaders()) {
-      if (field.is("Prefer")) {
-        for (String preference : field.getValue().split(",")) {
-          if (preference.strip().equalsIgnoreCase("respond-async")) {
-            return true;
-          }
-        }
-      }
-    }
-    return false;
   }
 }

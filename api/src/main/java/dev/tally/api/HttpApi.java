@@ -4,22 +4,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.tally.ingest.IngestService;
-import dev.tally.ingest.IngestUnavailableException;
-import dev.tally.ingest.InvalidEventException;
-import dev.tally.ingest.RateLimitedException;
 import dev.tally.ingest.ShardPins;
-import dev.tally.ingest.TooLargeException;
-import dev.tally.query.BadRequestException;
 import dev.tally.query.CounterQueries;
 import dev.tally.query.Readiness;
 import dev.tally.query.Router;
-import dev.tally.query.StateUnavailableException;
 import dev.tally.query.StoreSerdes;
 import dev.tally.schemas.Limits;
 import dev.tally.topology.TallyConfig;
 import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
-import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.javalin.http.Header;
 import io.javalin.http.HttpStatus;
@@ -137,24 +130,13 @@ public final class HttpApi implements AutoCloseable {
       config.jsonMapper(new JavalinJackson(JSON, false));
       config.startup.showJavalinBanner = false;
       routes.accept(config);
-      config.routes.exception(InvalidEventException.class, (e, ctx) -> error(ctx, HttpStatus.BAD_REQUEST, e));
-      config.routes.exception(BadRequestException.class, (e, ctx) -> error(ctx, HttpStatus.BAD_REQUEST, e));
-      config.routes.exception(TooLargeException.class, (e, ctx) -> error(ctx, HttpStatus.CONTENT_TOO_LARGE, e));
-      config.routes.exception(BearerAuth.AuthException.class, (e, ctx) -> {
-        if (e.status() == 401) {
-          ctx.header("WWW-Authenticate", "Bearer");
-        }
-        error(ctx, HttpStatus.forStatus(e.status()), e);
-      });
-      config.routes.exception(RateLimitedException.class,
-          (e, ctx) -> retryLater(ctx, HttpStatus.TOO_MANY_REQUESTS, e));
-      config.routes.exception(IngestUnavailableException.class,
-          (e, ctx) -> retryLater(ctx, HttpStatus.SERVICE_UNAVAILABLE, e));
-      config.routes.exception(StateUnavailableException.class,
-          (e, ctx) -> retryLater(ctx, HttpStatus.SERVICE_UNAVAILABLE, e));
       config.routes.exception(Exception.class, (e, ctx) -> {
-        log.error("unexpected error serving {} {}", ctx.method(), ctx.path(), e);
-        ctx.status(HttpStatus.INTERNAL_SERVER_ERROR).json(Map.of("error", "internal error; see the server log"));
+        Failure failure = Failure.of(e);
+        if (failure == Failure.INTERNAL) {
+          log.error("unexpected error serving {} {}", ctx.method(), ctx.path(), e);
+        }
+        failure.headers().forEach(ctx::header);
+        ctx.status(failure.status()).json(failure.body());
       });
       config.routes.error(HttpStatus.NOT_FOUND.getCode(), "*",
           ctx -> ctx.json(Map.of("error", "no route " + ctx.method() + " " + ctx.path())));
@@ -197,15 +179,5 @@ public final class HttpApi implements AutoCloseable {
   public void close() {
     app.stop();
     internal.stop();
-  }
-
-  private static void error(Context ctx, HttpStatus status, Exception e) {
-    ctx.status(status).json(Map.of("error", e.getMessage()));
-  }
-
-  /** An error the client may retry in a second: 429 (over a rate limit) or 503 (Kafka or state unavailable). */
-  private static void retryLater(Context ctx, HttpStatus status, Exception e) {
-    ctx.header("Retry-After", "1");
-    error(ctx, status, e);
   }
 }

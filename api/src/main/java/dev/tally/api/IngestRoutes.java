@@ -4,7 +4,6 @@ import dev.tally.ingest.IngestService;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
-import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
@@ -42,9 +41,7 @@ final class IngestRoutes {
    * the events are handed to the producer, before Kafka has them, and says so.
    */
   private static boolean durable(Context ctx) {
-    String prefer = ctx.header("Prefer");
-    if (prefer != null && Arrays.stream(prefer.split(",")).map(String::strip)
-        .anyMatch(preference -> preference.equalsIgnoreCase("respond-async"))) {
+    if (Params.respondAsync(ctx.header("Prefer"))) {
       ctx.header("Preference-Applied", "respond-async");
       return false;
     }

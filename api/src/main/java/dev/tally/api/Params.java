@@ -42,6 +42,19 @@ final class Params {
     return new ReadContext("strong".equals(consistency), FetchCodec.position(after));
   }
 
+  /** Whether a {@code Prefer} header (null if none) asks for {@code respond-async} (RFC 7240). */
+  static boolean respondAsync(String prefer) {
+    if (prefer == null) {
+      return false;
+    }
+    for (String preference : prefer.split(",")) {
+      if (preference.strip().equalsIgnoreCase("respond-async")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** The answer, and whether a standby copy gave (part of) it and how far behind it may be. */
   static void reply(Context ctx, ReadContext read, Object body) {
     if (read.servedByStandby()) {
