@@ -111,7 +111,7 @@ final class CoreRoutes extends Handler.Wrapper {
   }
 
   private void increment(String counter, String body, Request request, Response response, Callback callback) {
-    boolean durable = !Params.respondAsync(String.join(",", request.getHeaders().getValuesList("Prefer")));
+    boolean durable = !Params.respondAsync(request.getHeaders().getValuesList("Prefer"));
     if (!durable) {
       response.getHeaders().put(ASYNC_APPLIED);
     }

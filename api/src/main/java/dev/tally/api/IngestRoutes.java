@@ -4,6 +4,7 @@ import dev.tally.ingest.IngestService;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
+import java.util.Collections;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
@@ -41,7 +42,7 @@ final class IngestRoutes {
    * the events are handed to the producer, before Kafka has them, and says so.
    */
   private static boolean durable(Context ctx) {
-    if (Params.respondAsync(ctx.header("Prefer"))) {
+    if (Params.respondAsync(Collections.list(ctx.req().getHeaders("Prefer")))) {
       ctx.header("Preference-Applied", "respond-async");
       return false;
     }

@@ -42,14 +42,16 @@ final class Params {
     return new ReadContext("strong".equals(consistency), FetchCodec.position(after));
   }
 
-  /** Whether a {@code Prefer} header (null if none) asks for {@code respond-async} (RFC 7240). */
-  static boolean respondAsync(String prefer) {
-    if (prefer == null) {
-      return false;
-    }
-    for (String preference : prefer.split(",")) {
-      if (preference.strip().equalsIgnoreCase("respond-async")) {
-        return true;
+  /**
+   * Whether the request's {@code Prefer} headers (each one's value; none if absent) ask for
+   * {@code respond-async}. RFC 7240: several {@code Prefer} headers mean what one comma-separated list does.
+   */
+  static boolean respondAsync(Iterable<String> preferHeaders) {
+    for (String prefer : preferHeaders) {
+      for (String preference : prefer.split(",")) {
+        if (preference.strip().equalsIgnoreCase("respond-async")) {
+          return true;
+        }
       }
     }
     return false;
